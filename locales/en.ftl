@@ -1,0 +1,45 @@
+# AdvisoryHub — English catalogue. Every key here must also exist in fr.ftl.
+
+app-name = AdvisoryHub
+app-tagline = The system of record for security advisories.
+skip-to-content = Skip to content
+nav-main = Main navigation
+nav-home = Home
+
+footer-report-issue = Report an issue
+footer-ask-question = Ask a question
+footer-report-vulnerability = Report a vulnerability in AdvisoryHub
+footer-language = Language
+footer-language-submit = Change language
+footer-version = AdvisoryHub v{ $version }
+
+home-title = Welcome
+home-lead = AdvisoryHub is where security teams author, review, publish and audit security advisories.
+home-embargo = Embargoed content stays private until it is published.
+
+error-back-home = Back to the home page
+error-request-id = Request reference: { $id }
+error-400-title = Bad request
+error-400-body = The request could not be understood.
+error-403-title = Access denied
+error-403-body = You are not allowed to do this.
+error-404-title = Page not found
+error-404-body = There is nothing at this address.
+error-405-title = Method not allowed
+error-405-body = This address does not accept that kind of request.
+error-408-title = Request timed out
+error-408-body = The request took too long. Please try again.
+error-413-title = Request too large
+error-413-body = The request is larger than this server accepts.
+error-415-title = Unsupported content type
+error-415-body = The request body is not in a format this address accepts.
+error-422-title = Invalid input
+error-422-body = Some of the submitted values are not valid.
+error-429-title = Too many requests
+error-429-body = Rate limit exceeded. Try again in a minute.
+error-500-title = Something went wrong
+error-500-body = An unexpected error happened on our side. It has been logged.
+error-503-title = Service unavailable
+error-503-body = AdvisoryHub cannot answer right now. Please try again shortly.
+error-other-title = Request failed
+error-other-body = The request could not be completed.

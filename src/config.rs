@@ -1,0 +1,644 @@
+//! The one configuration struct, loaded from the environment.
+//!
+//! Every variable is read once at start. Secrets may also come from a file
+//! named by `<VAR>_FILE` (Kubernetes secret mounts). Loading never stops at the
+//! first problem: every problem is collected with the variable it concerns, so
+//! an operator fixes them all in one round. `production_problems` adds the
+//! stricter rules that `advisoryhub check` and a production start enforce.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+
+/// The development default for `SECRET_KEY`; refused in production.
+pub const DEV_SECRET_KEY: &str = "insecure-change-me";
+
+/// Shortest `SECRET_KEY` accepted in production.
+const MIN_SECRET_KEY_LEN: usize = 32;
+
+/// Where the process runs; drives cookie security, HSTS and config strictness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Production,
+    Development,
+    Test,
+}
+
+impl AppEnv {
+    pub fn is_production(self) -> bool {
+        self == AppEnv::Production
+    }
+}
+
+/// How log lines are written to stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One JSON object per line (sorted keys), for log shippers.
+    Json,
+    /// `[ts] LEVEL logger req=id :: msg`, for humans.
+    Plain,
+}
+
+/// Where `/metrics` is served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetricsListener {
+    /// On the public web port (`METRICS_PORT` unset).
+    WebPort,
+    /// On a private listener of its own (`METRICS_PORT=N`).
+    Port(u16),
+    /// Nowhere (`METRICS_PORT=0`).
+    Disabled,
+}
+
+/// A host pattern from `ALLOWED_HOSTS`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostPattern {
+    /// `*`: any host (development only).
+    Any,
+    /// `example.org`: exactly that host.
+    Exact(String),
+    /// `.example.org`: that host and every subdomain.
+    Suffix(String),
+}
+
+impl HostPattern {
+    /// Whether a lower-cased host name (without port) matches.
+    pub fn matches(&self, host: &str) -> bool {
+        match self {
+            HostPattern::Any => true,
+            HostPattern::Exact(h) => host == h,
+            HostPattern::Suffix(s) => host == &s[1..] || host.ends_with(s.as_str()),
+        }
+    }
+}
+
+/// A value that must never reach a log line or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The whole configuration of a process.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `APP_ENV`: `production` (default), `development` or `test`.
+    pub app_env: AppEnv,
+    /// `SECRET_KEY` (or `SECRET_KEY_FILE`): signs cookies; long and random in production.
+    pub secret_key: Secret,
+    /// `ALLOWED_HOSTS`: comma-separated host names accepted in `Host`; `*` outside production.
+    pub allowed_hosts: Vec<HostPattern>,
+    /// `WEB_BIND`: the web listener address (`0.0.0.0:8000`).
+    pub web_bind: SocketAddr,
+    /// `METRICS_PORT`: private metrics listener; unset serves `/metrics` on the web port.
+    pub metrics: MetricsListener,
+    /// `DATABASE_URL` (or `DATABASE_URL_FILE`): the PostgreSQL connection string.
+    pub database_url: Secret,
+    /// `DATABASE_MAX_CONNECTIONS`: pool size per process (10).
+    pub database_max_connections: u32,
+    /// `LOG_FORMAT`: `json` (default) or `plain`.
+    pub log_format: LogFormat,
+    /// `LOG_LEVEL`: a level or a filter such as `info,advisoryhub::web=debug`.
+    pub log_level: String,
+    /// `USE_X_FORWARDED_PROTO`: trust `X-Forwarded-Proto` from the edge proxy.
+    pub use_x_forwarded_proto: bool,
+    /// `TRUSTED_PROXY_COUNT`: proxies appending to `X-Forwarded-For` (0 = use the peer).
+    pub trusted_proxy_count: usize,
+    /// `CSRF_TRUSTED_ORIGINS`: extra `Origin`s accepted on unsafe requests.
+    pub csrf_trusted_origins: Vec<String>,
+    /// `CSP_REPORT_ONLY`: send the CSP as `Content-Security-Policy-Report-Only`.
+    pub csp_report_only: bool,
+    /// `CSP_REPORT_URI`: adds `report-uri` to the CSP.
+    pub csp_report_uri: Option<String>,
+    /// `ADVISORYHUB_BASE_URL`: absolute base for links in e-mails and OIDC redirects.
+    pub base_url: Option<String>,
+    /// `ADVISORYHUB_REPO_URL`: base of the footer's "Report an issue" links; blank hides them.
+    pub repo_url: Option<String>,
+    /// `ADVISORYHUB_DISCUSSIONS_URL`: the footer's "Ask a question" link; blank hides it.
+    pub discussions_url: Option<String>,
+    /// `MAX_REQUEST_BODY_BYTES`: largest accepted request body (1 MiB).
+    pub max_request_body_bytes: usize,
+}
+
+/// One problem with one variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigProblem {
+    pub var: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.var, self.message)
+    }
+}
+
+/// Every problem found while loading, listed at once.
+#[derive(Debug, thiserror::Error)]
+pub struct ConfigErrors(pub Vec<ConfigProblem>);
+
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration ({} problem(s)):", self.0.len())?;
+        for p in &self.0 {
+            writeln!(f, "  - {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads variables from a source (the process environment, or a map in tests)
+/// and collects the problems it meets.
+struct Reader<'a> {
+    vars: &'a HashMap<String, String>,
+    problems: Vec<ConfigProblem>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, var: &'static str, message: impl Into<String>) {
+        self.problems.push(ConfigProblem {
+            var,
+            message: message.into(),
+        });
+    }
+
+    /// A trimmed, non-empty value, or `None`.
+    fn get(&self, var: &str) -> Option<String> {
+        self.vars
+            .get(var)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A secret from `VAR` or from the file named by `VAR_FILE`, never both.
+    fn secret(&mut self, var: &'static str, file_var: &'static str) -> Option<String> {
+        match (self.get(var), self.get(file_var)) {
+            (Some(_), Some(_)) => {
+                self.problem(var, format!("set either {var} or {file_var}, not both"));
+                None
+            }
+            (Some(v), None) => Some(v),
+            (None, Some(path)) => match std::fs::read_to_string(&path) {
+                Ok(v) if !v.trim().is_empty() => Some(v.trim().to_owned()),
+                Ok(_) => {
+                    self.problem(file_var, format!("the file {path} is empty"));
+                    None
+                }
+                Err(e) => {
+                    self.problem(file_var, format!("cannot read {path}: {e}"));
+                    None
+                }
+            },
+            (None, None) => None,
+        }
+    }
+
+    fn parse<T: std::str::FromStr>(&mut self, var: &'static str, default: T, what: &str) -> T {
+        match self.get(var) {
+            None => default,
+            Some(v) => v.parse().unwrap_or_else(|_| {
+                self.problem(var, format!("expected {what}, got {v:?}"));
+                default
+            }),
+        }
+    }
+
+    fn bool(&mut self, var: &'static str, default: bool) -> bool {
+        match self.get(var).map(|v| v.to_ascii_lowercase()) {
+            None => default,
+            Some(v) => match v.as_str() {
+                "1" | "true" | "yes" | "on" => true,
+                "0" | "false" | "no" | "off" => false,
+                _ => {
+                    self.problem(var, format!("expected true or false, got {v:?}"));
+                    default
+                }
+            },
+        }
+    }
+
+    fn url(&mut self, var: &'static str) -> Option<String> {
+        let v = self.get(var)?;
+        if v.starts_with("https://") || v.starts_with("http://") {
+            Some(v.trim_end_matches('/').to_owned())
+        } else {
+            self.problem(var, format!("expected an http(s):// URL, got {v:?}"));
+            None
+        }
+    }
+}
+
+fn parse_host_patterns(raw: &str) -> Result<Vec<HostPattern>, String> {
+    let mut out = Vec::new();
+    for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let lower = item.to_ascii_lowercase();
+        if lower == "*" {
+            out.push(HostPattern::Any);
+            continue;
+        }
+        let name = lower.strip_prefix('.').unwrap_or(&lower);
+        let valid = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+        if !valid {
+            return Err(format!("{item:?} is not a host name"));
+        }
+        out.push(if lower.starts_with('.') {
+            HostPattern::Suffix(lower)
+        } else {
+            HostPattern::Exact(lower)
+        });
+    }
+    if out.is_empty() {
+        return Err("no host names given".into());
+    }
+    Ok(out)
+}
+
+impl Config {
+    /// Loads from the process environment.
+    pub fn from_env() -> Result<Config, ConfigErrors> {
+        Self::from_vars(&std::env::vars().collect())
+    }
+
+    /// Loads from a map of variables; collects every problem.
+    #[expect(clippy::too_many_lines, reason = "one short stanza per variable")]
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, ConfigErrors> {
+        let mut r = Reader {
+            vars,
+            problems: Vec::new(),
+        };
+
+        let app_env = match r.get("APP_ENV").map(|v| v.to_ascii_lowercase()).as_deref() {
+            None | Some("production") => AppEnv::Production,
+            Some("development") => AppEnv::Development,
+            Some("test") => AppEnv::Test,
+            Some(other) => {
+                r.problem(
+                    "APP_ENV",
+                    format!("expected production, development or test, got {other:?}"),
+                );
+                AppEnv::Production
+            }
+        };
+
+        let secret_key = r.secret("SECRET_KEY", "SECRET_KEY_FILE");
+        let secret_key = match secret_key {
+            Some(k) => k,
+            None if app_env.is_production() => {
+                r.problem(
+                    "SECRET_KEY",
+                    "required in production (a long random string)",
+                );
+                String::new()
+            }
+            None => DEV_SECRET_KEY.to_owned(),
+        };
+
+        let allowed_hosts = match r.get("ALLOWED_HOSTS") {
+            Some(raw) => parse_host_patterns(&raw).unwrap_or_else(|e| {
+                r.problem("ALLOWED_HOSTS", e);
+                Vec::new()
+            }),
+            None if app_env.is_production() => {
+                r.problem(
+                    "ALLOWED_HOSTS",
+                    "required in production (comma-separated host names)",
+                );
+                Vec::new()
+            }
+            None => vec![HostPattern::Any],
+        };
+
+        let web_bind = r.parse(
+            "WEB_BIND",
+            SocketAddr::from(([0, 0, 0, 0], 8000)),
+            "an address such as 0.0.0.0:8000",
+        );
+        let metrics = match r.get("METRICS_PORT") {
+            None => MetricsListener::WebPort,
+            Some(v) => match v.parse::<u16>() {
+                Ok(0) => MetricsListener::Disabled,
+                Ok(p) => MetricsListener::Port(p),
+                Err(_) => {
+                    r.problem("METRICS_PORT", format!("expected a port number, got {v:?}"));
+                    MetricsListener::Disabled
+                }
+            },
+        };
+
+        let database_url = r
+            .secret("DATABASE_URL", "DATABASE_URL_FILE")
+            .unwrap_or_else(|| {
+                "postgres://advisoryhub:advisoryhub@localhost:5432/advisoryhub".into()
+            });
+        if !(database_url.starts_with("postgres://") || database_url.starts_with("postgresql://")) {
+            r.problem(
+                "DATABASE_URL",
+                "expected a postgres:// or postgresql:// URL",
+            );
+        }
+        let database_max_connections = r.parse("DATABASE_MAX_CONNECTIONS", 10u32, "a whole number");
+        if !(1..=1000).contains(&database_max_connections) {
+            r.problem("DATABASE_MAX_CONNECTIONS", "must be between 1 and 1000");
+        }
+
+        let log_format = match r
+            .get("LOG_FORMAT")
+            .map(|v| v.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("json") => LogFormat::Json,
+            Some("plain") => LogFormat::Plain,
+            Some(other) => {
+                r.problem(
+                    "LOG_FORMAT",
+                    format!("expected json or plain, got {other:?}"),
+                );
+                LogFormat::Json
+            }
+        };
+        let log_level = r.get("LOG_LEVEL").unwrap_or_else(|| "info".into());
+        if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(log_level.to_lowercase()) {
+            r.problem("LOG_LEVEL", format!("not a level or filter: {e}"));
+        }
+
+        let use_x_forwarded_proto = r.bool("USE_X_FORWARDED_PROTO", false);
+        let trusted_proxy_count = r.parse("TRUSTED_PROXY_COUNT", 0usize, "a whole number");
+        if trusted_proxy_count > 16 {
+            r.problem(
+                "TRUSTED_PROXY_COUNT",
+                "more than 16 proxies is surely a mistake",
+            );
+        }
+        let csrf_trusted_origins: Vec<String> = r
+            .get("CSRF_TRUSTED_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().trim_end_matches('/').to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for origin in &csrf_trusted_origins {
+            if !(origin.starts_with("https://") || origin.starts_with("http://")) {
+                r.problem(
+                    "CSRF_TRUSTED_ORIGINS",
+                    format!("{origin:?} is not an origin such as https://advisoryhub.example.org"),
+                );
+            }
+        }
+        let csp_report_only = r.bool("CSP_REPORT_ONLY", false);
+        let csp_report_uri = r.get("CSP_REPORT_URI");
+        if csp_report_uri
+            .as_deref()
+            .is_some_and(|u| u.chars().any(|c| c.is_whitespace() || c == ';' || c == ','))
+        {
+            r.problem("CSP_REPORT_URI", "must be a single URI");
+        }
+        let base_url = r.url("ADVISORYHUB_BASE_URL");
+        let repo_url = r.url("ADVISORYHUB_REPO_URL");
+        let discussions_url = r.url("ADVISORYHUB_DISCUSSIONS_URL");
+        let max_request_body_bytes = r.parse(
+            "MAX_REQUEST_BODY_BYTES",
+            1024 * 1024usize,
+            "a number of bytes",
+        );
+        if max_request_body_bytes < 1024 {
+            r.problem("MAX_REQUEST_BODY_BYTES", "must be at least 1024");
+        }
+
+        let config = Config {
+            app_env,
+            secret_key: Secret(secret_key),
+            allowed_hosts,
+            web_bind,
+            metrics,
+            database_url: Secret(database_url),
+            database_max_connections,
+            log_format,
+            log_level,
+            use_x_forwarded_proto,
+            trusted_proxy_count,
+            csrf_trusted_origins,
+            csp_report_only,
+            csp_report_uri,
+            base_url,
+            repo_url,
+            discussions_url,
+            max_request_body_bytes,
+        };
+        let mut problems = r.problems;
+        if config.app_env.is_production() {
+            problems.extend(config.production_problems());
+        }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigErrors(problems))
+        }
+    }
+
+    /// The rules a production deployment must meet on top of parsing.
+    fn production_problems(&self) -> Vec<ConfigProblem> {
+        let mut out = Vec::new();
+        let mut push = |var, message: &str| {
+            out.push(ConfigProblem {
+                var,
+                message: message.to_owned(),
+            });
+        };
+        let key = self.secret_key.expose();
+        if key == DEV_SECRET_KEY {
+            push(
+                "SECRET_KEY",
+                "the development default is refused in production",
+            );
+        } else if !key.is_empty() && key.len() < MIN_SECRET_KEY_LEN {
+            push("SECRET_KEY", "must be at least 32 characters in production");
+        }
+        if self.allowed_hosts.contains(&HostPattern::Any) {
+            push(
+                "ALLOWED_HOSTS",
+                "`*` is refused in production; list the host names",
+            );
+        }
+        if self
+            .base_url
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("https://"))
+        {
+            push(
+                "ADVISORYHUB_BASE_URL",
+                "must be https:// in production (cookies are Secure)",
+            );
+        }
+        if self
+            .csrf_trusted_origins
+            .iter()
+            .any(|o| !o.starts_with("https://"))
+        {
+            push(
+                "CSRF_TRUSTED_ORIGINS",
+                "origins must be https:// in production",
+            );
+        }
+        out
+    }
+
+    /// Whether cookies carry `Secure` and the `__Host-` prefix.
+    pub fn secure_cookies(&self) -> bool {
+        self.app_env.is_production()
+    }
+
+    /// A development configuration for tests, from overrides on top of defaults.
+    pub fn for_tests(overrides: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("APP_ENV".into(), "test".into()),
+            ("LOG_FORMAT".into(), "plain".into()),
+        ]);
+        for (k, v) in overrides {
+            vars.insert((*k).to_owned(), (*v).to_owned());
+        }
+        Self::from_vars(&vars)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigErrors> {
+        Config::from_vars(
+            &pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        )
+    }
+
+    fn vars_of(err: &ConfigErrors) -> Vec<&'static str> {
+        err.0.iter().map(|p| p.var).collect()
+    }
+
+    #[test]
+    fn development_defaults_are_usable() {
+        let c = load(&[("APP_ENV", "development")]).unwrap();
+        assert_eq!(c.secret_key.expose(), DEV_SECRET_KEY);
+        assert_eq!(c.allowed_hosts, vec![HostPattern::Any]);
+        assert_eq!(c.metrics, MetricsListener::WebPort);
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn production_lists_every_problem_at_once() {
+        let err = load(&[("APP_ENV", "production"), ("LOG_FORMAT", "xml")]).unwrap_err();
+        let vars = vars_of(&err);
+        assert!(vars.contains(&"SECRET_KEY"));
+        assert!(vars.contains(&"ALLOWED_HOSTS"));
+        assert!(vars.contains(&"LOG_FORMAT"));
+    }
+
+    #[test]
+    fn production_refuses_dev_key_star_hosts_and_http_urls() {
+        let err = load(&[
+            ("SECRET_KEY", DEV_SECRET_KEY),
+            ("ALLOWED_HOSTS", "*"),
+            ("ADVISORYHUB_BASE_URL", "http://advisories.example.org"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_of(&err),
+            vec!["SECRET_KEY", "ALLOWED_HOSTS", "ADVISORYHUB_BASE_URL"]
+        );
+    }
+
+    #[test]
+    fn production_accepts_a_safe_configuration() {
+        let c = load(&[
+            ("SECRET_KEY", "k3y-with-enough-entropy-0123456789abcdef"),
+            (
+                "ALLOWED_HOSTS",
+                "advisories.example.org, .internal.example.org",
+            ),
+            ("METRICS_PORT", "9808"),
+        ])
+        .unwrap();
+        assert!(c.secure_cookies());
+        assert_eq!(c.metrics, MetricsListener::Port(9808));
+        assert!(c.allowed_hosts[1].matches("a.internal.example.org"));
+        assert!(c.allowed_hosts[1].matches("internal.example.org"));
+        assert!(!c.allowed_hosts[1].matches("evilinternal.example.org"));
+    }
+
+    #[test]
+    fn invalid_values_name_their_variable() {
+        let err = load(&[
+            ("APP_ENV", "staging"),
+            ("WEB_BIND", "nope"),
+            ("METRICS_PORT", "99999"),
+            ("DATABASE_MAX_CONNECTIONS", "0"),
+            ("TRUSTED_PROXY_COUNT", "-1"),
+            ("USE_X_FORWARDED_PROTO", "maybe"),
+            ("ALLOWED_HOSTS", "exa mple.org"),
+            ("DATABASE_URL", "mysql://x"),
+            ("LOG_LEVEL", "loud=="),
+        ])
+        .unwrap_err();
+        let vars = vars_of(&err);
+        for v in [
+            "APP_ENV",
+            "WEB_BIND",
+            "METRICS_PORT",
+            "DATABASE_MAX_CONNECTIONS",
+            "TRUSTED_PROXY_COUNT",
+            "USE_X_FORWARDED_PROTO",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "LOG_LEVEL",
+        ] {
+            assert!(vars.contains(&v), "{v} missing from {vars:?}");
+        }
+    }
+
+    #[test]
+    fn secrets_come_from_files_but_not_from_both() {
+        let dir = std::env::temp_dir().join(format!("ah-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("key");
+        std::fs::write(&path, "from-a-file-0123456789-0123456789-abc\n").unwrap();
+        let p = path.to_str().unwrap();
+        let c = load(&[("SECRET_KEY_FILE", p), ("ALLOWED_HOSTS", "a.example")]).unwrap();
+        assert_eq!(
+            c.secret_key.expose(),
+            "from-a-file-0123456789-0123456789-abc"
+        );
+        let err = load(&[
+            ("SECRET_KEY_FILE", p),
+            ("SECRET_KEY", "x"),
+            ("ALLOWED_HOSTS", "a.example"),
+        ])
+        .unwrap_err();
+        assert_eq!(vars_of(&err), vec!["SECRET_KEY"]);
+        let err =
+            load(&[("SECRET_KEY_FILE", "/nonexistent/key"), ("APP_ENV", "test")]).unwrap_err();
+        assert_eq!(vars_of(&err), vec!["SECRET_KEY_FILE"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let c = load(&[("APP_ENV", "test"), ("SECRET_KEY", "hunter2")]).unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,76 @@
+//! The PostgreSQL pool and the embedded migrations.
+//!
+//! Migrations are compiled into the binary; `migrate` applies them and is
+//! idempotent. A web process refuses to report ready while the database lacks
+//! a migration the binary carries (`schema_status`).
+
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+
+use crate::config::Config;
+
+/// The migrations of this binary, embedded at compile time.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// A transaction on the pool.
+pub type Tx<'a> = Transaction<'a, Postgres>;
+
+/// Builds the pool without connecting; the first query connects, so a process
+/// starts (and answers `/healthz`) while the database is still coming up.
+pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = config.database_url.expose().parse()?;
+    let options = options.application_name("advisoryhub");
+    Ok(PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(options))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
+
+/// How the database schema compares with the binary's migrations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SchemaStatus {
+    /// Every embedded migration is applied (the database may be ahead, which a
+    /// binary one release back must tolerate during a rolling upgrade).
+    Current,
+    /// These embedded migration versions are not applied yet.
+    Behind(Vec<i64>),
+    /// A migration was started but did not finish.
+    Dirty(i64),
+}
+
+/// Compares applied migrations with the embedded ones.
+pub async fn schema_status(pool: &PgPool) -> Result<SchemaStatus, sqlx::Error> {
+    let exists: bool =
+        sqlx::query_scalar!(r#"SELECT to_regclass('_sqlx_migrations') IS NOT NULL AS "e!""#)
+            .fetch_one(pool)
+            .await?;
+    let applied: Vec<(i64, bool)> = if exists {
+        sqlx::query_as("SELECT version, success FROM _sqlx_migrations")
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    if let Some((version, _)) = applied.iter().find(|(_, ok)| !ok) {
+        return Ok(SchemaStatus::Dirty(*version));
+    }
+    let missing: Vec<i64> = MIGRATOR
+        .iter()
+        .filter(|m| m.migration_type.is_up_migration())
+        .map(|m| m.version)
+        .filter(|v| !applied.iter().any(|(a, _)| a == v))
+        .collect();
+    Ok(if missing.is_empty() {
+        SchemaStatus::Current
+    } else {
+        SchemaStatus::Behind(missing)
+    })
+}

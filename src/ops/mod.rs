@@ -1,0 +1,4 @@
+//! Operating the processes: health probes and metrics.
+
+pub mod health;
+pub mod metrics;

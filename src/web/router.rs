@@ -1,0 +1,61 @@
+//! The whole route table, and the layer stack around it.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use super::{AppState, assets, error, layers, pages, routes};
+use crate::config::MetricsListener;
+use crate::ops::{health, metrics};
+
+/// Longest a request may take before it is answered with 408.
+const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
+
+/// The web application.
+pub fn app(state: AppState) -> Router {
+    let mut router = Router::new()
+        .route(routes::HOME, get(pages::home))
+        .route(routes::SET_LANGUAGE, post(pages::set_language))
+        .route(routes::HEALTHZ, get(health::healthz))
+        .route(routes::READYZ, get(health::readyz))
+        .route(routes::STATIC, get(assets::serve));
+    if state.config.metrics == MetricsListener::WebPort {
+        router = router.route(routes::METRICS, get(metrics::serve));
+    }
+    let body_limit = state.config.max_request_body_bytes;
+    router
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(
+            ServiceBuilder::new()
+                .layer(from_fn_with_state(state.clone(), layers::observe))
+                .layer(from_fn_with_state(state.clone(), layers::security_headers))
+                .layer(from_fn(error::render_errors))
+                .layer(CatchPanicLayer::custom(error::panic_response))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    REQUEST_TIMEOUT,
+                ))
+                .layer(from_fn_with_state(state.clone(), layers::client_addr))
+                .layer(from_fn_with_state(state.clone(), layers::allowed_hosts))
+                .layer(from_fn_with_state(state.clone(), layers::https_redirect))
+                .layer(RequestBodyLimitLayer::new(body_limit))
+                .layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .with_state(state)
+}
+
+/// The private metrics listener (`METRICS_PORT`).
+pub fn metrics_app(metrics: metrics::Metrics) -> Router {
+    Router::new()
+        .route(routes::METRICS, get(metrics::serve))
+        .route(routes::HEALTHZ, get(health::healthz))
+        .with_state(metrics)
+}
