@@ -626,7 +626,7 @@ mod tests {
         let err = load(&[
             ("SECRET_KEY_FILE", p),
             ("SECRET_KEY", "x"),
-            ("ALLOWED_HOSTS", "a.example"),
+            ("APP_ENV", "test"),
         ])
         .unwrap_err();
         assert_eq!(vars_of(&err), vec!["SECRET_KEY"]);

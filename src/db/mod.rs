@@ -25,7 +25,7 @@ pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     let options = options.application_name("advisoryhub");
     Ok(PgPoolOptions::new()
         .max_connections(config.database_max_connections)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(3))
         .connect_lazy_with(options))
 }
 

@@ -18,7 +18,7 @@ use crate::cache;
 use crate::db::{self, SchemaStatus};
 
 /// Longest time one readiness check may take.
-const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
+const CHECK_TIMEOUT: Duration = Duration::from_secs(4);
 
 /// `GET /healthz`.
 pub async fn healthz() -> Response {

@@ -1,4 +1,5 @@
-//! Static assets: vendored files embedded in the binary, served under
+//! Static assets and data files: vendored files embedded in the binary (the
+//! JSON schemas and the CWE catalogue included, which the code reads), served under
 //! `/static/` with a content hash in the file name, a one-year immutable cache
 //! and Subresource Integrity values for the layout.
 //!
@@ -49,6 +50,38 @@ const FILES: &[(&str, &[u8])] = &[
         include_bytes!(
             "../../vendor/@fontsource-variable/inter@5.2.8/inter-latin-ext-wght-italic.woff2"
         ),
+    ),
+    (
+        "schemas/osv.json",
+        include_bytes!("../../vendor/schemas/osv.json"),
+    ),
+    (
+        "schemas/csaf.json",
+        include_bytes!("../../vendor/schemas/csaf.json"),
+    ),
+    (
+        "schemas/cve.json",
+        include_bytes!("../../vendor/schemas/cve.json"),
+    ),
+    (
+        "schemas/cvss/cvss-v2.0.json",
+        include_bytes!("../../vendor/schemas/cvss/cvss-v2.0.json"),
+    ),
+    (
+        "schemas/cvss/cvss-v3.0.json",
+        include_bytes!("../../vendor/schemas/cvss/cvss-v3.0.json"),
+    ),
+    (
+        "schemas/cvss/cvss-v3.1.json",
+        include_bytes!("../../vendor/schemas/cvss/cvss-v3.1.json"),
+    ),
+    (
+        "schemas/cvss/cvss-v4.0.json",
+        include_bytes!("../../vendor/schemas/cvss/cvss-v4.0.json"),
+    ),
+    (
+        "cwe/cwes.json",
+        include_bytes!("../../vendor/cwe/cwes.json"),
     ),
     ("app/app.js", include_bytes!("../../vendor/app/app.js")),
     ("app/app.css", include_bytes!("../../vendor/app/app.css")),

@@ -30,6 +30,11 @@ pub fn app(state: AppState) -> Router {
     if state.config.metrics == MetricsListener::WebPort {
         router = router.route(routes::METRICS, get(metrics::serve));
     }
+    with_layers(router, state)
+}
+
+/// Wraps routes in the request layers (outermost first) and the 404 fallback.
+pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
     let body_limit = state.config.max_request_body_bytes;
     router
         .fallback(|| async { StatusCode::NOT_FOUND })
