@@ -473,6 +473,13 @@ impl Config {
                 "`*` is refused in production; list the host names",
             );
         }
+        if !self.use_x_forwarded_proto {
+            push(
+                "USE_X_FORWARDED_PROTO",
+                "must be true in production: TLS ends at the proxy in front of AdvisoryHub, \
+                 and without it every request would be redirected to HTTPS again",
+            );
+        }
         if self
             .base_url
             .as_deref()
@@ -559,7 +566,12 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             vars_of(&err),
-            vec!["SECRET_KEY", "ALLOWED_HOSTS", "ADVISORYHUB_BASE_URL"]
+            vec![
+                "SECRET_KEY",
+                "ALLOWED_HOSTS",
+                "USE_X_FORWARDED_PROTO",
+                "ADVISORYHUB_BASE_URL"
+            ]
         );
     }
 
@@ -572,6 +584,7 @@ mod tests {
                 "advisories.example.org, .internal.example.org",
             ),
             ("METRICS_PORT", "9808"),
+            ("USE_X_FORWARDED_PROTO", "true"),
         ])
         .unwrap();
         assert!(c.secure_cookies());
@@ -618,7 +631,7 @@ mod tests {
         let path = dir.join("key");
         std::fs::write(&path, "from-a-file-0123456789-0123456789-abc\n").unwrap();
         let p = path.to_str().unwrap();
-        let c = load(&[("SECRET_KEY_FILE", p), ("ALLOWED_HOSTS", "a.example")]).unwrap();
+        let c = load(&[("SECRET_KEY_FILE", p), ("APP_ENV", "test")]).unwrap();
         assert_eq!(
             c.secret_key.expose(),
             "from-a-file-0123456789-0123456789-abc"

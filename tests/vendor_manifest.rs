@@ -1,5 +1,10 @@
 //! Every vendored file is listed in vendor/SHA256SUMS with its hash, and every
 //! listed file exists: a silent change to a vendored file fails here.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should panic"
+)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +17,12 @@ fn files_under(dir: &Path, root: &Path, out: &mut Vec<String>) {
         if path.is_dir() {
             files_under(&path, root, out);
         } else {
-            out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+            out.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         }
     }
 }
@@ -36,11 +46,20 @@ fn vendored_files_match_their_manifest() {
         let hash = listed
             .get(path.as_str())
             .unwrap_or_else(|| panic!("{path} is not in vendor/SHA256SUMS"));
-        let actual = format!("{:x}", Sha256::digest(std::fs::read(root.join(path)).unwrap()));
-        assert_eq!(&actual, hash, "{path} changed; run bin/vendor manifest if on purpose");
+        let actual = format!(
+            "{:x}",
+            Sha256::digest(std::fs::read(root.join(path)).unwrap())
+        );
+        assert_eq!(
+            &actual, hash,
+            "{path} changed; run bin/vendor manifest if on purpose"
+        );
     }
     for path in listed.keys() {
-        assert!(present.iter().any(|p| p == path), "{path} is listed but missing");
+        assert!(
+            present.iter().any(|p| p == path),
+            "{path} is listed but missing"
+        );
     }
 }
 
@@ -48,13 +67,25 @@ fn vendored_files_match_their_manifest() {
 fn schemas_match_the_upstream_checksums() {
     // The checksums published with the shared data files, for the schemas.
     let expected = [
-        ("schemas/osv.json", "df8ac73f20ae01a67b3bb3051f381be356860fe535dd98fb386d8ef9f221520f"),
-        ("schemas/csaf.json", "29c114b35b0a30831f1674f2ab8b3ed9b2890cfeaa63b924ac6ed9d70ef44262"),
-        ("schemas/cve.json", "33f7517424facfc712c7b808be1b6503fc74b2e6b85979bbaacb9b623ddfde67"),
+        (
+            "schemas/osv.json",
+            "df8ac73f20ae01a67b3bb3051f381be356860fe535dd98fb386d8ef9f221520f",
+        ),
+        (
+            "schemas/csaf.json",
+            "29c114b35b0a30831f1674f2ab8b3ed9b2890cfeaa63b924ac6ed9d70ef44262",
+        ),
+        (
+            "schemas/cve.json",
+            "33f7517424facfc712c7b808be1b6503fc74b2e6b85979bbaacb9b623ddfde67",
+        ),
     ];
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("vendor");
     for (path, hash) in expected {
-        let actual = format!("{:x}", Sha256::digest(std::fs::read(root.join(path)).unwrap()));
+        let actual = format!(
+            "{:x}",
+            Sha256::digest(std::fs::read(root.join(path)).unwrap())
+        );
         assert_eq!(actual, hash, "{path}");
     }
 }

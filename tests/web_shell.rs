@@ -1,5 +1,10 @@
 //! The web shell through the real router on a real database: probes, metrics,
 //! headers, hosts, assets, error pages and the language switcher.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should panic"
+)]
 
 mod common;
 
@@ -78,7 +83,9 @@ async fn metrics_count_requests_by_route_template() {
     let (_db, app) = test_app(&[]).await;
     send(&app, get("/")).await;
     send(&app, get("/no/such/page/123")).await;
-    let css = advisoryhub::web::assets::ASSETS.url("app/app.css").to_owned();
+    let css = advisoryhub::web::assets::ASSETS
+        .url("app/app.css")
+        .to_owned();
     send(&app, get(&css)).await;
     let a = send(&app, get("/metrics")).await;
     assert_eq!(a.status, 200);
@@ -93,7 +100,9 @@ async fn metrics_count_requests_by_route_template() {
     ));
     assert!(text.contains(r#"route="/static/{*path}",status="200"} 1"#));
     assert!(!text.contains("/no/such/page"));
-    assert!(text.contains(r#"advisoryhub_http_request_duration_seconds_bucket{method="GET",route="/",le="0.01"}"#));
+    assert!(text.contains(
+        r#"advisoryhub_http_request_duration_seconds_bucket{method="GET",route="/",le="0.01"}"#
+    ));
     assert!(text.contains("advisoryhub_build_info"));
 }
 
@@ -151,9 +160,17 @@ async fn the_nonce_is_fresh_per_request_and_used_by_the_page_scripts() {
 #[tokio::test]
 async fn request_ids_are_echoed_when_valid_and_replaced_when_not() {
     let (_db, app) = test_app(&[]).await;
-    let a = send(&app, with_header(get("/healthz"), "x-request-id", "edge-42:abc.DEF_1")).await;
+    let a = send(
+        &app,
+        with_header(get("/healthz"), "x-request-id", "edge-42:abc.DEF_1"),
+    )
+    .await;
     assert_eq!(a.header("x-request-id"), "edge-42:abc.DEF_1");
-    let a = send(&app, with_header(get("/healthz"), "x-request-id", "<script>")).await;
+    let a = send(
+        &app,
+        with_header(get("/healthz"), "x-request-id", "<script>"),
+    )
+    .await;
     let rid = a.header("x-request-id");
     assert_eq!(rid.len(), 32);
     assert!(rid.chars().all(|c| c.is_ascii_hexdigit()));
@@ -177,13 +194,22 @@ async fn production_adds_hsts_and_redirects_plain_http_except_probes() {
     };
     let a = send(&app, plain("/some/page?x=1")).await;
     assert_eq!(a.status, 301);
-    assert_eq!(a.header("location"), "https://advisories.example.org/some/page?x=1");
-    assert!(a.header("strict-transport-security").contains("max-age=31536000"));
+    assert_eq!(
+        a.header("location"),
+        "https://advisories.example.org/some/page?x=1"
+    );
+    assert!(
+        a.header("strict-transport-security")
+            .contains("max-age=31536000")
+    );
     assert_eq!(send(&app, plain("/healthz")).await.status, 200);
     assert_eq!(send(&app, plain("/readyz")).await.status, 200);
     let a = send(&app, with_header(plain("/"), "x-forwarded-proto", "https")).await;
     assert_eq!(a.status, 200);
-    assert!(a.header("strict-transport-security").contains("includeSubDomains"));
+    assert!(
+        a.header("strict-transport-security")
+            .contains("includeSubDomains")
+    );
 }
 
 #[tokio::test]
@@ -196,9 +222,18 @@ async fn hosts_outside_allowed_hosts_are_refused_with_400() {
             .unwrap()
     };
     assert_eq!(send(&app, host("advisories.example.org")).await.status, 200);
-    assert_eq!(send(&app, host("ADVISORIES.example.org:8443")).await.status, 200);
+    assert_eq!(
+        send(&app, host("ADVISORIES.example.org:8443")).await.status,
+        200
+    );
     assert_eq!(send(&app, host("a.corp.example")).await.status, 200);
-    for bad in ["evil.example", "advisories.example.org.evil", "x:notaport", "a b", "[::1"] {
+    for bad in [
+        "evil.example",
+        "advisories.example.org.evil",
+        "x:notaport",
+        "a b",
+        "[::1",
+    ] {
         let a = send(&app, host(bad)).await;
         assert_eq!(a.status, 400, "{bad}");
         assert!(a.body.contains("Invalid Host header."), "{bad}: {}", a.body);
@@ -212,24 +247,42 @@ async fn assets_are_hashed_immutable_and_match_their_integrity() {
     let (_db, app) = test_app(&[]).await;
     let page = send(&app, get("/")).await.body;
     let mut checked = 0;
-    for tag in page.split('<').filter(|t| t.starts_with("script") || t.starts_with("link rel=\"stylesheet\"")) {
+    for tag in page
+        .split('<')
+        .filter(|t| t.starts_with("script") || t.starts_with("link rel=\"stylesheet\""))
+    {
         let attr = |name: &str| {
             let start = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
             tag[start..start + tag[start..].find('"').unwrap()].to_owned()
         };
-        let url = if tag.starts_with("script") { attr("src") } else { attr("href") };
+        let url = if tag.starts_with("script") {
+            attr("src")
+        } else {
+            attr("href")
+        };
         let integrity = attr("integrity");
         let a = send(&app, get(&url)).await;
         assert_eq!(a.status, 200, "{url}");
-        assert_eq!(a.header("cache-control"), "public, max-age=31536000, immutable");
+        assert_eq!(
+            a.header("cache-control"),
+            "public, max-age=31536000, immutable"
+        );
         let digest = Sha256::digest(a.body.as_bytes());
-        let expected = format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest));
+        let expected = format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD.encode(digest)
+        );
         assert_eq!(integrity, expected, "{url}");
         checked += 1;
     }
     assert_eq!(checked, 3, "stylesheet, htmx and app.js");
     assert_eq!(send(&app, get("/static/app/app.css")).await.status, 404);
-    assert_eq!(send(&app, get("/static/htmx.org@2.0.4/htmx.min.js")).await.status, 404);
+    assert_eq!(
+        send(&app, get("/static/htmx.org@2.0.4/htmx.min.js"))
+            .await
+            .status,
+        404
+    );
     let font = advisoryhub::web::assets::ASSETS
         .url("@fontsource-variable/inter@5.2.8/inter-latin-wght-normal.woff2")
         .to_owned();
@@ -248,14 +301,30 @@ async fn errors_are_pages_fragments_or_json_as_the_caller_needs() {
 
     let frag = send(&app, with_header(get("/nowhere"), "hx-request", "true")).await;
     assert_eq!(frag.status, 404);
-    assert!(frag.body.trim_start().starts_with("<div class=\"error-fragment\""));
+    assert!(
+        frag.body
+            .trim_start()
+            .starts_with("<div class=\"error-fragment\"")
+    );
 
-    let boosted = with_header(with_header(get("/nowhere"), "hx-request", "true"), "hx-boosted", "true");
-    assert!(send(&app, boosted).await.body.starts_with("<!doctype html>"));
+    let boosted = with_header(
+        with_header(get("/nowhere"), "hx-request", "true"),
+        "hx-boosted",
+        "true",
+    );
+    assert!(
+        send(&app, boosted)
+            .await
+            .body
+            .starts_with("<!doctype html>")
+    );
 
     let api = send(&app, get("/api/nowhere/")).await;
     assert_eq!(api.status, 404);
-    assert_eq!(api.json(), serde_json::json!({"error": "not_found", "message": "There is nothing at this address."}));
+    assert_eq!(
+        api.json(),
+        serde_json::json!({"error": "not_found", "message": "There is nothing at this address."})
+    );
 
     let post = Request::post("/")
         .header("host", "localhost")
@@ -277,38 +346,53 @@ async fn bad_bodies_get_clear_4xx_answers() {
             .body(Body::from(body))
             .unwrap()
     };
-    let a = send(&app, form("nonsense=1".into(), "application/x-www-form-urlencoded")).await;
+    let a = send(
+        &app,
+        form("nonsense=1".into(), "application/x-www-form-urlencoded"),
+    )
+    .await;
     assert_eq!(a.status, 422, "{}", a.body);
-    assert!(a.body.contains("lang"), "the page names the missing field: {}", a.body);
+    assert!(
+        a.body.contains("lang"),
+        "the page names the missing field: {}",
+        a.body
+    );
     let a = send(&app, form("lang=fr".into(), "application/json")).await;
     assert_eq!(a.status, 415);
-    let a = send(&app, form(format!("lang=fr&next={}", "a".repeat(5000)), "application/x-www-form-urlencoded")).await;
+    let a = send(
+        &app,
+        form(
+            format!("lang=fr&next={}", "a".repeat(5000)),
+            "application/x-www-form-urlencoded",
+        ),
+    )
+    .await;
     assert_eq!(a.status, 413);
     assert!(a.body.contains("Request too large"));
+}
+
+async fn panics_with_a_secret() -> &'static str {
+    panic!("internal detail that must not leak")
+}
+
+async fn panics_kaboom() -> &'static str {
+    panic!("kaboom")
 }
 
 #[tokio::test]
 async fn panics_become_a_generic_500_page_without_details() {
     let db = TestDb::new().await;
     let state = common::state(config(&[]), db.pool.clone());
-    let routes = Router::new().route(
-        "/boom",
-        route_get(|| async {
-            let secret: Option<&str> = None;
-            secret.expect("internal detail that must not leak")
-        }),
-    );
+    let routes = Router::new().route("/boom", route_get(panics_with_a_secret));
     let app = advisoryhub::web::router::with_layers(routes, state);
     let a = send(&app, get("/boom")).await;
     assert_eq!(a.status, 500);
     assert!(a.body.contains("Something went wrong"));
     assert!(!a.body.contains("internal detail"));
     assert!(a.headers.get("content-security-policy").is_some());
-    let api = Router::new().route("/api/boom", route_get(|| async {
-            let detail: Result<&str, &str> = Err("kaboom");
-            detail.unwrap()
-        }));
-    let app = advisoryhub::web::router::with_layers(api, common::state(config(&[]), db.pool.clone()));
+    let api = Router::new().route("/api/boom", route_get(panics_kaboom));
+    let app =
+        advisoryhub::web::router::with_layers(api, common::state(config(&[]), db.pool.clone()));
     let a = send(&app, get("/api/boom")).await;
     assert_eq!(a.status, 500);
     assert_eq!(a.json()["error"], "internal_error");
@@ -321,10 +405,18 @@ async fn the_language_follows_accept_language_and_the_cookie() {
     let en = send(&app, get("/")).await;
     assert!(en.body.contains("<html lang=\"en\">"));
     assert!(en.body.contains("Skip to content"));
-    let fr = send(&app, with_header(get("/"), "accept-language", "fr-FR,fr;q=0.9,en;q=0.5")).await;
+    let fr = send(
+        &app,
+        with_header(get("/"), "accept-language", "fr-FR,fr;q=0.9,en;q=0.5"),
+    )
+    .await;
     assert!(fr.body.contains("<html lang=\"fr\">"));
     assert!(fr.body.contains("Aller au contenu"));
-    let cookie = with_header(with_header(get("/"), "accept-language", "fr"), "cookie", "lang=en");
+    let cookie = with_header(
+        with_header(get("/"), "accept-language", "fr"),
+        "cookie",
+        "lang=en",
+    );
     assert!(send(&app, cookie).await.body.contains("<html lang=\"en\">"));
     let err = send(&app, with_header(get("/nowhere"), "cookie", "lang=fr")).await;
     assert!(err.body.contains("Page introuvable"));
@@ -350,7 +442,11 @@ async fn the_language_switcher_works_without_javascript() {
     assert!(cookie.starts_with("lang=fr;"));
     assert!(cookie.contains("SameSite=Lax"));
     // Another site is never a destination.
-    for next in ["https%3A%2F%2Fevil.example%2F", "%2F%2Fevil.example", "%2F%5Cevil.example"] {
+    for next in [
+        "https%3A%2F%2Fevil.example%2F",
+        "%2F%2Fevil.example",
+        "%2F%5Cevil.example",
+    ] {
         let a = send(&app, switch(&format!("lang=en&next={next}"))).await;
         assert_eq!(a.header("location"), "/", "{next}");
     }
@@ -368,7 +464,10 @@ async fn the_language_switcher_works_without_javascript() {
 #[tokio::test]
 async fn the_layout_has_the_shell_regions_and_footer_links() {
     let (_db, app) = test_app(&[
-        ("ADVISORYHUB_REPO_URL", "https://git.example.org/advisoryhub"),
+        (
+            "ADVISORYHUB_REPO_URL",
+            "https://git.example.org/advisoryhub",
+        ),
         ("ADVISORYHUB_DISCUSSIONS_URL", "https://forum.example.org/"),
     ])
     .await;

@@ -1,8 +1,12 @@
 //! Test harness: a fresh database per test, cloned from a migrated template,
 //! the router driven in-process, and the real binary started as a process.
-#![allow(dead_code, reason = "each test crate uses a different part of the harness")]
+#![allow(
+    dead_code,
+    reason = "each test crate uses a different part of the harness"
+)]
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,12 +28,13 @@ use tower::ServiceExt;
 
 /// The server the suite runs against (`bin/test` sets it).
 pub fn database_url() -> String {
-    std::env::var("DATABASE_URL")
-        .expect("DATABASE_URL is not set: run the suite with bin/test")
+    std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run the suite with bin/test")
 }
 
 fn admin_options() -> PgConnectOptions {
-    database_url().parse().expect("DATABASE_URL is not a valid URL")
+    database_url()
+        .parse()
+        .expect("DATABASE_URL is not a valid URL")
 }
 
 /// A database of its own for one test.
@@ -46,7 +51,10 @@ fn template_name() -> String {
         h.update(&m.checksum);
     }
     let digest = h.finalize();
-    let hex: String = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
+    let hex: String = digest[..6].iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    });
     format!("ah_tmpl_{hex}")
 }
 
@@ -71,10 +79,12 @@ async fn ensure_template(admin: &mut PgConnection, name: &str) {
             .unwrap();
     if !exists {
         let building = format!("{name}_building");
-        sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{building}\"")))
-            .execute(&mut *admin)
-            .await
-            .unwrap();
+        sqlx::query(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{building}\""
+        )))
+        .execute(&mut *admin)
+        .await
+        .unwrap();
         sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{building}\"")))
             .execute(&mut *admin)
             .await
@@ -86,10 +96,12 @@ async fn ensure_template(admin: &mut PgConnection, name: &str) {
             .unwrap();
         MIGRATOR.run(&pool).await.unwrap();
         pool.close().await;
-        sqlx::query(AssertSqlSafe(format!("ALTER DATABASE \"{building}\" RENAME TO \"{name}\"")))
-            .execute(&mut *admin)
-            .await
-            .unwrap();
+        sqlx::query(AssertSqlSafe(format!(
+            "ALTER DATABASE \"{building}\" RENAME TO \"{name}\""
+        )))
+        .execute(&mut *admin)
+        .await
+        .unwrap();
     }
     sqlx::query("SELECT pg_advisory_unlock(7340001)")
         .execute(&mut *admin)
@@ -109,15 +121,20 @@ impl TestDb {
     }
 
     async fn create(migrated: bool) -> TestDb {
-        let mut admin = admin_options().connect().await.expect("connect to DATABASE_URL");
+        let mut admin = admin_options()
+            .connect()
+            .await
+            .expect("connect to DATABASE_URL");
         let name = format!("ah_test_{}", uuid::Uuid::new_v4().simple());
         if migrated {
             let template = template_name();
             ensure_template(&mut admin, &template).await;
-            sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{template}\"")))
-                .execute(&mut admin)
-                .await
-                .unwrap();
+            sqlx::query(AssertSqlSafe(format!(
+                "CREATE DATABASE \"{name}\" TEMPLATE \"{template}\""
+            )))
+            .execute(&mut admin)
+            .await
+            .unwrap();
         } else {
             sqlx::query(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
                 .execute(&mut admin)
@@ -162,10 +179,10 @@ pub struct Answer {
 
 impl Answer {
     pub fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .map(|v| v.to_str().unwrap())
-            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
+        match self.headers.get(name) {
+            Some(v) => v.to_str().unwrap(),
+            None => panic!("no {name} header in {:?}", self.headers),
+        }
     }
 
     pub fn json(&self) -> serde_json::Value {
@@ -241,7 +258,7 @@ impl Server {
             .await
             .ok()
             .flatten()
-            .unwrap_or_else(|| panic!("advisoryhub did not start; logs: {:?}", logs));
+            .unwrap_or_else(|| panic!("advisoryhub did not start; logs: {logs:?}"));
         Server { child, base, logs }
     }
 
@@ -256,7 +273,9 @@ fn listening_url(line: &str) -> Option<String> {
         return None;
     }
     if let Ok(v) = serde_json::from_str::<serde_json::Value>(line) {
-        return v["url"].as_str().map(|s| s.trim_end_matches('/').to_owned());
+        return v["url"]
+            .as_str()
+            .map(|s| s.trim_end_matches('/').to_owned());
     }
     let start = line.find("url=")? + 4;
     Some(line[start..].trim().trim_end_matches('/').to_owned())
