@@ -156,8 +156,10 @@ where
 /// Installs the global subscriber. `level` is a level or an `EnvFilter`
 /// directive list; it was validated with the configuration.
 pub fn init(format: LogFormat, level: &str) {
+    // Postgres NOTICEs ("relation already exists, skipping") are noise at INFO.
+    let directives = format!("sqlx::postgres::notice=warn,{}", level.to_lowercase());
     let filter = EnvFilter::builder()
-        .parse(level.to_lowercase())
+        .parse(directives)
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let fmt_layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
