@@ -22,6 +22,13 @@ async fn test_app(overrides: &[(&str, &str)]) -> (TestDb, Router) {
     (db, app)
 }
 
+fn empty_post(path: &str) -> Request<Body> {
+    Request::post(path)
+        .header("host", "localhost")
+        .body(Body::empty())
+        .unwrap()
+}
+
 fn with_header(mut req: Request<Body>, name: &'static str, value: &str) -> Request<Body> {
     req.headers_mut().insert(name, value.parse().unwrap());
     req
@@ -33,11 +40,7 @@ async fn healthz_answers_ok_and_refuses_other_methods() {
     let a = send(&app, get("/healthz")).await;
     assert_eq!(a.status, 200);
     assert_eq!(a.json(), serde_json::json!({"status": "ok"}));
-    let post = Request::post("/healthz")
-        .header("host", "localhost")
-        .body(Body::empty())
-        .unwrap();
-    let a = send(&app, post).await;
+    let a = send(&app, empty_post("/healthz")).await;
     assert_eq!(a.status, 405);
     assert_eq!(a.header("allow"), "GET,HEAD");
 }
@@ -326,11 +329,7 @@ async fn errors_are_pages_fragments_or_json_as_the_caller_needs() {
         serde_json::json!({"error": "not_found", "message": "There is nothing at this address."})
     );
 
-    let post = Request::post("/")
-        .header("host", "localhost")
-        .body(Body::empty())
-        .unwrap();
-    let a = send(&app, post).await;
+    let a = send(&app, empty_post("/")).await;
     assert_eq!(a.status, 405);
     assert_eq!(a.header("allow"), "GET,HEAD");
     assert!(a.body.contains("Method not allowed"));
