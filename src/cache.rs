@@ -57,6 +57,29 @@ pub async fn set<T: Serialize + Sync>(
     Ok(())
 }
 
+/// The live value under `key`, or `compute()`'s result stored for `ttl`.
+/// Two replicas may both compute on a miss; the last write wins, which is
+/// fine for a cache.
+pub async fn get_or_compute<T, F, Fut, E>(
+    pool: &sqlx::PgPool,
+    key: &str,
+    ttl: Duration,
+    compute: F,
+) -> Result<T, E>
+where
+    T: Serialize + DeserializeOwned + Sync,
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: From<CacheError>,
+{
+    if let Some(hit) = get(pool, key).await? {
+        return Ok(hit);
+    }
+    let value = compute().await?;
+    set(pool, key, &value, ttl).await?;
+    Ok(value)
+}
+
 /// Removes `key`.
 pub async fn delete(db: impl PgExecutor<'_>, key: &str) -> Result<(), CacheError> {
     sqlx::query!("DELETE FROM cache_entries WHERE key = $1", key)

@@ -7,10 +7,14 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
+use std::io::Write as _;
+
 use crate::config::{AppEnv, Config, ConfigErrors, MetricsListener};
+use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::ops::metrics::Metrics;
+use crate::signals::Signals;
 use crate::web::{self, AppState};
-use crate::{db, telemetry};
+use crate::{db, jobs, telemetry};
 
 /// AdvisoryHub: author, review, publish and audit security advisories.
 ///
@@ -30,6 +34,16 @@ pub enum Command {
     /// Refuses to start on invalid configuration; answers /readyz with 503
     /// until the database is reachable and migrated.
     Web,
+    /// Run background jobs and the periodic schedule.
+    ///
+    /// Prints READY on stdout once it claims jobs. Metrics and /healthz are on
+    /// METRICS_PORT when set. SIGTERM stops claiming and lets running jobs
+    /// finish within WORKER_SHUTDOWN_GRACE_SECONDS.
+    Worker {
+        /// Jobs run at once (default: WORKER_CONCURRENCY).
+        #[arg(long)]
+        concurrency: Option<usize>,
+    },
     /// Apply the database migrations embedded in this binary, then exit.
     ///
     /// Safe to run repeatedly: applied migrations are skipped.
@@ -41,9 +55,51 @@ pub enum Command {
     /// without `*`, https URLs for cookies that are always Secure. Needs no
     /// database.
     Check,
-    /// Local development: migrate, then serve web (and later the worker) in
-    /// one process with APP_ENV=development unless set otherwise.
+    /// Local development: migrate, then run web and worker in one process
+    /// with APP_ENV=development unless set otherwise.
     Dev,
+    /// Inspect the job queue and re-queue dead jobs.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Delete completed and cancelled jobs older than the retention; dead jobs are kept.
+    PruneJobs {
+        /// Horizon in days (default: JOB_RETENTION_DAYS).
+        #[arg(long)]
+        older_than_days: Option<u32>,
+    },
+    /// Delete expired cache entries and rate-limit windows now.
+    SweepEphemeral,
+    /// Measure the job queue against the configured database.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// List the newest jobs, dead ones by default.
+    List {
+        /// pending, running, completed, dead, cancelled or all.
+        #[arg(long, default_value = "dead")]
+        status: String,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a dead job back in the queue with fresh attempts.
+    Retry {
+        /// The job's id (from `jobs list`).
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Enqueue rate, end-to-end throughput and wake-up latency; prints one JSON object.
+    Queue(crate::ops::bench::QueueOptions),
+    /// Enqueue benchmark jobs for an outside harness; prints {"n", "seconds"}.
+    Enqueue(crate::ops::bench::EnqueueOptions),
 }
 
 /// Parses the command line and runs it.
@@ -54,6 +110,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Command::Check => check(),
         Command::Web => run_async(web_command(env_vars())),
+        Command::Worker { concurrency } => run_async(worker_command(concurrency)),
         Command::Migrate => run_async(migrate_command()),
         Command::Dev => {
             let mut vars = env_vars();
@@ -63,6 +120,10 @@ pub fn main() -> ExitCode {
                 .or_insert_with(|| "plain".into());
             run_async(dev_command(vars))
         }
+        Command::Jobs(cmd) => run_async(jobs_command(cmd)),
+        Command::PruneJobs { older_than_days } => run_async(prune_jobs_command(older_than_days)),
+        Command::SweepEphemeral => run_async(sweep_command()),
+        Command::Bench(cmd) => run_async(bench_command(cmd)),
     }
 }
 
@@ -120,7 +181,7 @@ fn check() -> ExitCode {
 async fn migrate_command() -> Result<(), String> {
     let config = load(&env_vars())?;
     telemetry::init(config.log_format, &config.log_level);
-    let pool = db::pool(&config).map_err(|e| format!("DATABASE_URL: {e}"))?;
+    let pool = connect(&config)?;
     db::migrate(&pool)
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
@@ -131,54 +192,211 @@ async fn migrate_command() -> Result<(), String> {
     Ok(())
 }
 
-async fn web_command(vars: HashMap<String, String>) -> Result<(), String> {
-    let config = load(&vars)?;
-    telemetry::init(config.log_format, &config.log_level);
-    serve_web(config).await
-}
-
 async fn dev_command(vars: HashMap<String, String>) -> Result<(), String> {
     let config = load(&vars)?;
     if config.app_env.is_production() {
         return Err("`dev` is for local development; unset APP_ENV=production".into());
     }
     telemetry::init(config.log_format, &config.log_level);
-    let pool = db::pool(&config).map_err(|e| format!("DATABASE_URL: {e}"))?;
+    let pool = connect(&config)?;
     db::migrate(&pool)
         .await
         .map_err(|e| format!("migration failed: {e}"))?;
-    serve_web(config).await
+    let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
+    let config = Arc::new(config);
+    let worker = start_worker(&config, &pool, &metrics, config.worker_concurrency)?;
+    let worker = tokio::spawn(worker.run(shutdown_signal(), || {}));
+    let served = serve_web(config, pool, metrics).await;
+    match worker.await {
+        Ok(Err(e)) => return Err(e.to_string()),
+        Err(e) => return Err(format!("worker task: {e}")),
+        Ok(Ok(())) => {}
+    }
+    served
 }
 
-async fn serve_web(config: Config) -> Result<(), String> {
-    let pool = db::pool(&config).map_err(|e| format!("DATABASE_URL: {e}"))?;
+fn connect(config: &Config) -> Result<sqlx::PgPool, String> {
+    db::pool(config).map_err(|e| format!("DATABASE_URL: {e}"))
+}
+
+async fn bind_private(config: &Config, app: axum::Router) -> Result<(), String> {
+    let MetricsListener::Port(port) = config.metrics else {
+        return Ok(());
+    };
+    let listener = TcpListener::bind((config.web_bind.ip(), port))
+        .await
+        .map_err(|e| format!("METRICS_PORT {port}: {e}"))?;
+    tokio::spawn(async move {
+        if let Err(e) = web::serve_private(app, listener, shutdown_signal()).await {
+            tracing::error!(error = %e, "metrics listener failed");
+        }
+    });
+    Ok(())
+}
+
+async fn web_command(vars: HashMap<String, String>) -> Result<(), String> {
+    let config = load(&vars)?;
+    telemetry::init(config.log_format, &config.log_level);
+    let pool = connect(&config)?;
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
+    serve_web(Arc::new(config), pool, metrics).await
+}
+
+async fn serve_web(config: Arc<Config>, pool: sqlx::PgPool, metrics: Metrics) -> Result<(), String> {
     let listener = TcpListener::bind(config.web_bind)
         .await
         .map_err(|e| format!("WEB_BIND {}: {e}", config.web_bind))?;
     let addr = listener
         .local_addr()
         .map_err(|e| format!("WEB_BIND: {e}"))?;
-    if let MetricsListener::Port(port) = config.metrics {
-        let metrics_listener = TcpListener::bind((config.web_bind.ip(), port))
-            .await
-            .map_err(|e| format!("METRICS_PORT {port}: {e}"))?;
-        let m = metrics.clone();
-        tokio::spawn(async move {
-            if let Err(e) = web::serve_metrics(m, metrics_listener, shutdown_signal()).await {
-                tracing::error!(error = %e, "metrics listener failed");
-            }
-        });
-    }
+    bind_private(&config, web::router::metrics_app(metrics.clone())).await?;
     tracing::info!(url = %format!("http://{addr}/"), "AdvisoryHub web is listening");
     let state = AppState {
-        config: Arc::new(config),
+        config,
         pool,
         metrics,
     };
     web::serve(state, listener, shutdown_signal())
         .await
         .map_err(|e| format!("web server: {e}"))
+}
+
+/// A worker wired to the process's notification listener.
+fn start_worker(
+    config: &Arc<Config>,
+    pool: &sqlx::PgPool,
+    metrics: &Metrics,
+    concurrency: usize,
+) -> Result<Worker, String> {
+    let listen_url = config
+        .database_listen_url
+        .as_ref()
+        .unwrap_or(&config.database_url);
+    let signals = Signals::start(listen_url.expose()).map_err(|e| e.to_string())?;
+    let mut settings = WorkerSettings::from_config(config);
+    settings.concurrency = concurrency;
+    let worker = Worker::new(
+        pool.clone(),
+        config.clone(),
+        jobs::kinds::registry(),
+        settings,
+        metrics.clone(),
+    );
+    worker.wake_on(signals.subscribe(jobs::CHANNEL).map_err(|e| e.to_string())?);
+    Ok(worker)
+}
+
+async fn worker_command(concurrency: Option<usize>) -> Result<(), String> {
+    let config = Arc::new(load(&env_vars())?);
+    telemetry::init(config.log_format, &config.log_level);
+    let pool = connect(&config)?;
+    let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
+    let concurrency = concurrency.unwrap_or(config.worker_concurrency).max(1);
+    let worker = start_worker(&config, &pool, &metrics, concurrency)?;
+    bind_private(
+        &config,
+        web::router::worker_metrics_app(metrics, worker.heartbeat.clone()),
+    )
+    .await?;
+    worker
+        .run(shutdown_signal(), || {
+            // Harnesses wait for this line before they measure.
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "READY");
+            let _ = out.flush();
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn jobs_command(cmd: JobsCommand) -> Result<(), String> {
+    let config = load(&env_vars())?;
+    telemetry::init(config.log_format, &config.log_level);
+    let pool = connect(&config)?;
+    match cmd {
+        JobsCommand::List {
+            status,
+            limit,
+            json,
+        } => {
+            let filter = match status.as_str() {
+                "all" => None,
+                s if jobs::admin::STATUSES.contains(&s) => Some(s),
+                other => {
+                    return Err(format!(
+                        "unknown status {other:?}; use one of {} or all",
+                        jobs::admin::STATUSES.join(", ")
+                    ));
+                }
+            };
+            let rows = jobs::admin::list(&pool, filter, limit.clamp(1, 10_000))
+                .await
+                .map_err(|e| format!("database: {e}"))?;
+            let mut out = std::io::stdout().lock();
+            for row in rows {
+                let line = if json {
+                    serde_json::to_string(&row).map_err(|e| e.to_string())?
+                } else {
+                    format!(
+                        "{:>8}  {:<9}  {:<28}  {}/{}  {}",
+                        row.id,
+                        row.status,
+                        row.name,
+                        row.attempts,
+                        row.max_attempts,
+                        row.last_error.as_deref().unwrap_or("")
+                    )
+                };
+                writeln!(out, "{line}").map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        }
+        JobsCommand::Retry { id } => {
+            jobs::admin::retry(&pool, id)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("job {id} re-queued");
+            Ok(())
+        }
+    }
+}
+
+async fn prune_jobs_command(days: Option<u32>) -> Result<(), String> {
+    let config = load(&env_vars())?;
+    telemetry::init(config.log_format, &config.log_level);
+    let pool = connect(&config)?;
+    let days = days.unwrap_or(config.job_retention_days);
+    if days == 0 {
+        return Err("--older-than-days must be at least 1".into());
+    }
+    let deleted = jobs::admin::prune(&pool, days)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    println!("deleted {deleted} finished job(s) older than {days} day(s)");
+    Ok(())
+}
+
+async fn sweep_command() -> Result<(), String> {
+    let config = load(&env_vars())?;
+    telemetry::init(config.log_format, &config.log_level);
+    let pool = connect(&config)?;
+    let (cache_rows, limit_rows) = jobs::housekeeping::sweep(&pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!("deleted {cache_rows} cache entr(ies) and {limit_rows} rate-limit window(s)");
+    Ok(())
+}
+
+async fn bench_command(cmd: BenchCommand) -> Result<(), String> {
+    let config = Arc::new(load(&env_vars())?);
+    telemetry::init(config.log_format, &config.log_level);
+    let pool = connect(&config)?;
+    let report = match cmd {
+        BenchCommand::Queue(opts) => crate::ops::bench::queue(&config, &pool, &opts).await,
+        BenchCommand::Enqueue(opts) => crate::ops::bench::enqueue(&pool, &opts).await,
+    }?;
+    println!("{report}");
+    Ok(())
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The development default for `SECRET_KEY`; refused in production.
 pub const DEV_SECRET_KEY: &str = "insecure-change-me";
@@ -90,6 +91,7 @@ impl fmt::Debug for Secret {
 
 /// The whole configuration of a process.
 #[derive(Clone, Debug)]
+#[expect(clippy::struct_excessive_bools, reason = "each flag is one environment variable")]
 pub struct Config {
     /// `APP_ENV`: `production` (default), `development` or `test`.
     pub app_env: AppEnv,
@@ -127,6 +129,28 @@ pub struct Config {
     pub discussions_url: Option<String>,
     /// `MAX_REQUEST_BODY_BYTES`: largest accepted request body (1 MiB).
     pub max_request_body_bytes: usize,
+    /// `DATABASE_LISTEN_URL` (or `_FILE`): where the `LISTEN` connection goes,
+    /// straight to PostgreSQL when the pool passes through PgBouncer;
+    /// `DATABASE_URL` when unset.
+    pub database_listen_url: Option<Secret>,
+    /// `WORKER_CONCURRENCY`: jobs run at once per worker process (4).
+    pub worker_concurrency: usize,
+    /// `WORKER_PERIODIC_ENABLED`: whether this worker enqueues periodic ticks.
+    pub worker_periodic_enabled: bool,
+    /// `WORKER_LEASE_SECONDS`: a worker silent this long is presumed dead and
+    /// its jobs recovered (3).
+    pub worker_lease: Duration,
+    /// `WORKER_SHUTDOWN_GRACE_SECONDS`: time running jobs get after SIGTERM (110).
+    pub worker_shutdown_grace: Duration,
+    /// `WORKER_DB_OUTAGE_EXIT_SECONDS`: how long the database may be
+    /// unreachable before the worker exits non-zero (300).
+    pub worker_db_outage_exit: Duration,
+    /// `JOB_RETENTION_DAYS`: completed jobs kept before pruning (7).
+    pub job_retention_days: u32,
+    /// `RATELIMIT_ENABLE`: master switch for every rate limit.
+    pub ratelimit_enabled: bool,
+    /// `SCHEDULE_INTERVALS`: `name=seconds,…` overrides of periodic intervals.
+    pub schedule_intervals: HashMap<String, Duration>,
 }
 
 /// One problem with one variable.
@@ -261,6 +285,29 @@ fn parse_host_patterns(raw: &str) -> Result<Vec<HostPattern>, String> {
     }
     if out.is_empty() {
         return Err("no host names given".into());
+    }
+    Ok(out)
+}
+
+/// `name=seconds,…` with names of known schedules.
+fn parse_schedule_intervals(raw: &str) -> Result<HashMap<String, Duration>, String> {
+    let known: Vec<&str> = crate::jobs::schedule::DEFAULTS.iter().map(|(n, _)| *n).collect();
+    let mut out = HashMap::new();
+    for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (name, secs) = item
+            .split_once('=')
+            .ok_or_else(|| format!("{item:?} is not name=seconds"))?;
+        let name = name.trim();
+        if !known.contains(&name) {
+            return Err(format!("unknown schedule {name:?}; known: {}", known.join(", ")));
+        }
+        let secs: u64 = secs
+            .trim()
+            .parse()
+            .ok()
+            .filter(|s| *s >= 1)
+            .ok_or_else(|| format!("{item:?}: the interval must be a whole number of seconds ≥ 1"))?;
+        out.insert(name.to_owned(), Duration::from_secs(secs));
     }
     Ok(out)
 }
@@ -418,6 +465,37 @@ impl Config {
             r.problem("MAX_REQUEST_BODY_BYTES", "must be at least 1024");
         }
 
+        let database_listen_url = r
+            .secret("DATABASE_LISTEN_URL", "DATABASE_LISTEN_URL_FILE")
+            .map(Secret);
+        let worker_concurrency = r.parse("WORKER_CONCURRENCY", 4usize, "a whole number");
+        if !(1..=1024).contains(&worker_concurrency) {
+            r.problem("WORKER_CONCURRENCY", "must be between 1 and 1024");
+        }
+        let worker_periodic_enabled = r.bool("WORKER_PERIODIC_ENABLED", true);
+        let seconds = |r: &mut Reader<'_>, var: &'static str, default: u64, max: u64| {
+            let v = r.parse(var, default, "a number of seconds");
+            if !(1..=max).contains(&v) {
+                r.problem(var, format!("must be between 1 and {max} seconds"));
+            }
+            Duration::from_secs(v)
+        };
+        let worker_lease = seconds(&mut r, "WORKER_LEASE_SECONDS", 3, 600);
+        let worker_shutdown_grace = seconds(&mut r, "WORKER_SHUTDOWN_GRACE_SECONDS", 110, 3600);
+        let worker_db_outage_exit = seconds(&mut r, "WORKER_DB_OUTAGE_EXIT_SECONDS", 300, 86_400);
+        let job_retention_days = r.parse("JOB_RETENTION_DAYS", 7u32, "a number of days");
+        if !(1..=3650).contains(&job_retention_days) {
+            r.problem("JOB_RETENTION_DAYS", "must be between 1 and 3650");
+        }
+        let ratelimit_enabled = r.bool("RATELIMIT_ENABLE", true);
+        let schedule_intervals = match r.get("SCHEDULE_INTERVALS") {
+            None => HashMap::new(),
+            Some(raw) => parse_schedule_intervals(&raw).unwrap_or_else(|e| {
+                r.problem("SCHEDULE_INTERVALS", e);
+                HashMap::new()
+            }),
+        };
+
         let config = Config {
             app_env,
             secret_key: Secret(secret_key),
@@ -437,6 +515,15 @@ impl Config {
             repo_url,
             discussions_url,
             max_request_body_bytes,
+            database_listen_url,
+            worker_concurrency,
+            worker_periodic_enabled,
+            worker_lease,
+            worker_shutdown_grace,
+            worker_db_outage_exit,
+            job_retention_days,
+            ratelimit_enabled,
+            schedule_intervals,
         };
         let mut problems = r.problems;
         if config.app_env.is_production() {
@@ -647,6 +734,34 @@ mod tests {
             load(&[("SECRET_KEY_FILE", "/nonexistent/key"), ("APP_ENV", "test")]).unwrap_err();
         assert_eq!(vars_of(&err), vec!["SECRET_KEY_FILE"]);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn worker_settings_are_validated() {
+        let c = load(&[
+            ("APP_ENV", "test"),
+            ("SCHEDULE_INTERVALS", "ephemeral-sweep=1, prune-jobs=60"),
+        ])
+        .unwrap();
+        assert_eq!(c.schedule_intervals["ephemeral-sweep"], Duration::from_secs(1));
+        assert_eq!(c.worker_concurrency, 4);
+        let err = load(&[
+            ("APP_ENV", "test"),
+            ("SCHEDULE_INTERVALS", "nightly=5"),
+            ("WORKER_CONCURRENCY", "0"),
+            ("WORKER_LEASE_SECONDS", "0"),
+            ("JOB_RETENTION_DAYS", "many"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_of(&err),
+            vec![
+                "WORKER_CONCURRENCY",
+                "WORKER_LEASE_SECONDS",
+                "JOB_RETENTION_DAYS",
+                "SCHEDULE_INTERVALS"
+            ]
+        );
     }
 
     #[test]

@@ -25,6 +25,19 @@ pub async fn healthz() -> Response {
     Json(json!({"status": "ok"})).into_response()
 }
 
+/// `GET /healthz` of a worker: alive while the job loop polls.
+pub fn worker_healthz(heartbeat: &crate::jobs::worker::Heartbeat) -> Response {
+    if heartbeat.is_fresh(Duration::from_mins(1)) {
+        Json(json!({"status": "ok"})).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "fail", "failures": {"job_loop": "Stalled"}})),
+        )
+            .into_response()
+    }
+}
+
 async fn check_db(pool: &PgPool) -> Result<(), &'static str> {
     sqlx::query_scalar!("SELECT 1 AS \"one!\"")
         .fetch_one(pool)

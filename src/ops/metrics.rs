@@ -10,6 +10,7 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
+const JOB_BUCKETS: [f64; 11] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0];
 const HTTP_BUCKETS: [f64; 10] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// The metrics of one process.
@@ -18,6 +19,11 @@ pub struct Metrics {
     registry: Registry,
     http_requests: IntCounterVec,
     http_duration: HistogramVec,
+    job_total: IntCounterVec,
+    job_duration: HistogramVec,
+    backlog: IntGaugeVec,
+    periodic_runs: IntCounterVec,
+    rate_limited: IntCounterVec,
 }
 
 impl Metrics {
@@ -49,10 +55,36 @@ impl Metrics {
         build_info
             .with_label_values(&[env!("CARGO_PKG_VERSION")])
             .set(1);
+        let job_total = IntCounterVec::new(
+            Opts::new("advisoryhub_job_total", "Job runs by job name and outcome."),
+            &["job", "status"],
+        )?;
+        let job_duration = HistogramVec::new(
+            HistogramOpts::new("advisoryhub_job_duration_seconds", "Job run time by job name.")
+                .buckets(JOB_BUCKETS.to_vec()),
+            &["job"],
+        )?;
+        let backlog = IntGaugeVec::new(
+            Opts::new("advisoryhub_backlog", "Jobs by queue and status (pending, running, dead)."),
+            &["queue", "status"],
+        )?;
+        let periodic_runs = IntCounterVec::new(
+            Opts::new("advisoryhub_periodic_runs_total", "Periodic ticks by schedule and outcome."),
+            &["schedule", "outcome"],
+        )?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new("advisoryhub_rate_limited_total", "Requests refused by a rate limit, by route group."),
+            &["group"],
+        )?;
         for collector in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
             Box::new(build_info),
+            Box::new(job_total.clone()),
+            Box::new(job_duration.clone()),
+            Box::new(backlog.clone()),
+            Box::new(periodic_runs.clone()),
+            Box::new(rate_limited.clone()),
             Box::new(prometheus::process_collector::ProcessCollector::for_self()),
         ] {
             registry.register(collector)?;
@@ -61,6 +93,11 @@ impl Metrics {
             registry,
             http_requests,
             http_duration,
+            job_total,
+            job_duration,
+            backlog,
+            periodic_runs,
+            rate_limited,
         })
     }
 
@@ -72,6 +109,36 @@ impl Metrics {
         self.http_duration
             .with_label_values(&[method, route])
             .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one job run.
+    pub fn observe_job(&self, job: &str, succeeded: bool, elapsed: Duration) {
+        let status = if succeeded { "success" } else { "failure" };
+        self.job_total.with_label_values(&[job, status]).inc();
+        self.job_duration
+            .with_label_values(&[job])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts a job moved to the dead-letter state.
+    pub fn observe_dead(&self, job: &str) {
+        self.job_total.with_label_values(&[job, "dead"]).inc();
+    }
+
+    /// Replaces the backlog gauge with fresh counts.
+    pub fn set_backlog(&self, rows: &[(String, String, i64)]) {
+        self.backlog.reset();
+        for (queue, status, n) in rows {
+            self.backlog.with_label_values(&[queue, status]).set(*n);
+        }
+    }
+
+    pub fn observe_periodic(&self, schedule: &str, outcome: &str) {
+        self.periodic_runs.with_label_values(&[schedule, outcome]).inc();
+    }
+
+    pub fn observe_rate_limited(&self, group: &str) {
+        self.rate_limited.with_label_values(&[group]).inc();
     }
 
     /// The text exposition of every metric.

@@ -1,4 +1,5 @@
 //! Operating the processes: health probes and metrics.
 
+pub mod bench;
 pub mod health;
 pub mod metrics;

@@ -35,6 +35,8 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    #[error("rate limited for {0:?}")]
+    RateLimited(std::time::Duration),
     #[error("internal error: {0}")]
     Internal(Box<dyn std::error::Error + Send + Sync>),
 }
@@ -57,6 +59,16 @@ impl IntoResponse for AppError {
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, Some(m)),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, Some(m)),
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
+            AppError::RateLimited(retry_after) => {
+                let secs = retry_after.as_secs().max(1);
+                let mut resp = StatusCode::TOO_MANY_REQUESTS.into_response();
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                resp.extensions_mut().insert(ErrorDetail(format!(
+                    "Rate limit exceeded. Try again in {secs} seconds."
+                )));
+                return resp;
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = &*e as &dyn std::error::Error, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, None)

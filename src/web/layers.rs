@@ -56,7 +56,10 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
         .to_owned();
     let span = tracing::info_span!("http.request", request_id = %request_id, method = %method, route = %route);
     let started = Instant::now();
-    let mut resp = next.run(req).instrument(span.clone()).await;
+    // Jobs enqueued while serving this request carry its id.
+    let mut resp = crate::jobs::CURRENT_REQUEST_ID
+        .scope(request_id.clone(), next.run(req).instrument(span.clone()))
+        .await;
     let elapsed = started.elapsed();
     let status = resp.status();
     state

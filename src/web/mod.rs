@@ -6,6 +6,7 @@ pub mod context;
 pub mod error;
 pub mod layers;
 pub mod pages;
+pub mod ratelimit;
 pub mod router;
 pub mod routes;
 
@@ -61,13 +62,13 @@ pub async fn serve(
     .await
 }
 
-/// Serves the private metrics listener until `shutdown` resolves.
-pub async fn serve_metrics(
-    metrics: Metrics,
+/// Serves a private listener (metrics, worker liveness) until `shutdown`.
+pub async fn serve_private(
+    app: axum::Router,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router::metrics_app(metrics))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -1,5 +1,6 @@
 //! The whole route table, and the layer stack around it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -12,18 +13,37 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+use super::ratelimit::{self, RouteLimit};
 use super::{AppState, assets, error, layers, pages, routes};
+use crate::ratelimit::Rate;
 use crate::config::MetricsListener;
+use crate::jobs::worker::Heartbeat;
 use crate::ops::{health, metrics};
 
 /// Longest a request may take before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
 
+/// People switch language rarely; a burst is a script.
+const LANGUAGE_SWITCH_RATE: Rate = Rate {
+    limit: 30,
+    period: Duration::from_mins(1),
+};
+
 /// The web application.
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route(routes::HOME, get(pages::home))
-        .route(routes::SET_LANGUAGE, post(pages::set_language))
+        .route(
+            routes::SET_LANGUAGE,
+            post(pages::set_language).route_layer(from_fn_with_state(
+                RouteLimit {
+                    state: state.clone(),
+                    group: "i18n.lang",
+                    rate: LANGUAGE_SWITCH_RATE,
+                },
+                ratelimit::enforce,
+            )),
+        )
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))
         .route(routes::STATIC, get(assets::serve));
@@ -57,10 +77,22 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The private metrics listener (`METRICS_PORT`).
+/// The private metrics listener (`METRICS_PORT`) of a web process.
 pub fn metrics_app(metrics: metrics::Metrics) -> Router {
     Router::new()
         .route(routes::METRICS, get(metrics::serve))
         .route(routes::HEALTHZ, get(health::healthz))
         .with_state(metrics)
+}
+
+/// The metrics and liveness listener of a worker process: `/healthz` is 503
+/// when the job loop has not polled the database for a minute.
+pub fn worker_metrics_app(metrics: metrics::Metrics, heartbeat: Arc<Heartbeat>) -> Router {
+    Router::new()
+        .route(routes::METRICS, get(metrics::serve))
+        .with_state(metrics)
+        .route(
+            routes::HEALTHZ,
+            get(move || std::future::ready(health::worker_healthz(&heartbeat))),
+        )
 }

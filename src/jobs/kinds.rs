@@ -1,0 +1,13 @@
+//! Every job kind this binary runs; each domain adds its jobs here.
+
+use super::bench::BenchJob;
+use super::housekeeping::{PruneJobs, SweepEphemeral};
+use super::registry::Registry;
+
+/// The registry of the `worker` process.
+pub fn registry() -> Registry {
+    Registry::new()
+        .register::<PruneJobs>()
+        .register::<SweepEphemeral>()
+        .register::<BenchJob>()
+}
