@@ -4,9 +4,11 @@
 //!
 //! The connection is made with tokio-postgres so it can point straight at
 //! PostgreSQL (`DATABASE_LISTEN_URL`) when the pool goes through a
-//! transaction-pooling PgBouncer, where `LISTEN` does not survive. TLS goes
-//! through rustls with certificate verification against the platform's
-//! roots (`sslmode=require`, `verify-ca` and `verify-full` all verify);
+//! transaction-pooling PgBouncer, where `LISTEN` does not survive. `sslmode`
+//! means what it means to libpq and to the pool: `disable` is plain,
+//! `prefer` and `require` encrypt without checking the certificate, and
+//! `verify-ca` / `verify-full` check it (against `sslrootcert` when given,
+//! else the platform's roots; both check the host name too).
 //! `channel_binding=require` is honoured. After a lost connection it
 //! reconnects and listens again; a notification sent meanwhile is lost,
 //! which is why every consumer also polls.
@@ -42,30 +44,149 @@ pub struct Signals {
     hub: Arc<Hub>,
 }
 
-/// tokio-postgres knows `disable`, `prefer` and `require`; the verifying
-/// modes become `require` here because our TLS always verifies.
-fn parse_config(url: &str) -> Result<tokio_postgres::Config, SignalsError> {
-    let normalised = url
-        .replace("sslmode=verify-full", "sslmode=require")
-        .replace("sslmode=verify-ca", "sslmode=require");
-    normalised
-        .parse()
-        .map_err(|e: tokio_postgres::Error| SignalsError::Url(e.to_string()))
+/// How the listener connection uses TLS, from the URL's `sslmode`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum TlsMode {
+    Disable,
+    /// Encrypt if the server offers it (`prefer`) or insist (`require`), but
+    /// trust any certificate, as libpq does.
+    Unverified { required: bool },
+    /// Check the certificate chain and the host name.
+    Verified { root_cert: Option<String> },
 }
 
-fn tls() -> Result<MakeRustlsConnect, SignalsError> {
-    use rustls_platform_verifier::ConfigVerifierExt;
-    let config = rustls::ClientConfig::with_platform_verifier()
-        .map_err(|e| SignalsError::Tls(e.to_string()))?;
+/// Splits the URL into what tokio-postgres understands and our TLS mode:
+/// `sslmode` and `sslrootcert` are taken out (tokio-postgres knows neither
+/// the verifying modes nor root files), as are parameters only the pool uses.
+fn parse_url(url: &str) -> Result<(tokio_postgres::Config, TlsMode), SignalsError> {
+    let (base, query) = url.split_once('?').unwrap_or((url, ""));
+    let mut kept = Vec::new();
+    let mut sslmode = "prefer".to_owned();
+    let mut root_cert = None;
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "sslmode" => value.clone_into(&mut sslmode),
+            "sslrootcert" => root_cert = Some(value.to_owned()),
+            "statement-cache-capacity" | "sslcert" | "sslkey" | "options" => {}
+            _ => kept.push(pair),
+        }
+    }
+    let mode = match sslmode.as_str() {
+        "disable" | "allow" => TlsMode::Disable,
+        "prefer" => TlsMode::Unverified { required: false },
+        "require" => TlsMode::Unverified { required: true },
+        "verify-ca" | "verify-full" => TlsMode::Verified { root_cert },
+        other => return Err(SignalsError::Url(format!("unknown sslmode {other:?}"))),
+    };
+    let url = if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    let mut config: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e: tokio_postgres::Error| SignalsError::Url(e.to_string()))?;
+    config.ssl_mode(match mode {
+        TlsMode::Disable => tokio_postgres::config::SslMode::Disable,
+        TlsMode::Unverified { required: false } => tokio_postgres::config::SslMode::Prefer,
+        _ => tokio_postgres::config::SslMode::Require,
+    });
+    Ok((config, mode))
+}
+
+/// Accepts any server certificate (libpq's `prefer` and `require`) while
+/// still checking that the handshake is signed by the presented key.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn tls(mode: &TlsMode) -> Result<MakeRustlsConnect, SignalsError> {
+    let tls_err = |e: &dyn std::fmt::Display| SignalsError::Tls(e.to_string());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = match mode {
+        TlsMode::Verified {
+            root_cert: Some(path),
+        } => {
+            let pem = std::fs::read(path).map_err(|e| tls_err(&format!("sslrootcert {path}: {e}")))?;
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
+                let cert: rustls::pki_types::CertificateDer<'static> =
+                    cert.map_err(|e| tls_err(&format!("sslrootcert {path}: {e}")))?;
+                roots.add(cert).map_err(|e| tls_err(&e))?;
+            }
+            rustls::ClientConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .map_err(|e| tls_err(&e))?
+                .with_root_certificates(roots)
+                .with_no_client_auth()
+        }
+        TlsMode::Verified { root_cert: None } => {
+            use rustls_platform_verifier::ConfigVerifierExt;
+            rustls::ClientConfig::with_platform_verifier().map_err(|e| tls_err(&e))?
+        }
+        TlsMode::Disable | TlsMode::Unverified { .. } => {
+            rustls::ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .map_err(|e| tls_err(&e))?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+                .with_no_client_auth()
+        }
+    };
     Ok(MakeRustlsConnect::new(config))
 }
 
 impl Signals {
     /// Starts the listener task for `url`.
     pub fn start(url: &str) -> Result<Signals, SignalsError> {
-        let mut config = parse_config(url)?;
+        let (mut config, mode) = parse_url(url)?;
         config.application_name("advisoryhub-listener");
-        let tls = tls()?;
+        let tls = tls(&mode)?;
         let (listen_tx, listen_rx) = mpsc::unbounded_channel();
         let hub = Arc::new(Hub {
             channels: Mutex::new(HashMap::new()),
@@ -166,4 +287,27 @@ fn listen(client: &Arc<tokio_postgres::Client>, channel: String) {
             tracing::warn!(error = %e, channel, "LISTEN failed; the next reconnect retries it");
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sslmode_keeps_its_libpq_meaning() {
+        let (_, mode) = parse_url("postgres://u@h/db").unwrap();
+        assert_eq!(mode, TlsMode::Unverified { required: false });
+        let (_, mode) = parse_url("postgres://u@h/db?sslmode=require").unwrap();
+        assert_eq!(mode, TlsMode::Unverified { required: true });
+        let (c, mode) =
+            parse_url("postgres://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem&channel_binding=require")
+                .unwrap();
+        assert_eq!(mode, TlsMode::Verified { root_cert: Some("/ca.pem".into()) });
+        assert_eq!(c.get_channel_binding(), tokio_postgres::config::ChannelBinding::Require);
+        let (_, mode) = parse_url("postgres://u@h/db?sslmode=disable").unwrap();
+        assert_eq!(mode, TlsMode::Disable);
+        assert!(parse_url("postgres://u@h/db?sslmode=sometimes").is_err());
+        let (c, _) = parse_url("postgres://advisoryhub@localhost/advisoryhub?host=/tmp/run").unwrap();
+        assert_eq!(c.get_dbname(), Some("advisoryhub"));
+    }
 }
