@@ -16,6 +16,8 @@ CREATE TABLE jobs (
     -- While pending or running, at most one job per key (see the index).
     dedupe_key   text CHECK (length(dedupe_key) BETWEEN 1 AND 300),
     locked_by    text,
+    -- When the job was last claimed (kept after a failure: run_at − locked_at
+    -- is the backoff it got).
     locked_at    timestamptz,
     last_error   text,
     -- The request that caused the job, so its logs can be followed.

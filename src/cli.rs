@@ -242,7 +242,11 @@ async fn web_command(vars: HashMap<String, String>) -> Result<(), String> {
     serve_web(Arc::new(config), pool, metrics).await
 }
 
-async fn serve_web(config: Arc<Config>, pool: sqlx::PgPool, metrics: Metrics) -> Result<(), String> {
+async fn serve_web(
+    config: Arc<Config>,
+    pool: sqlx::PgPool,
+    metrics: Metrics,
+) -> Result<(), String> {
     let listener = TcpListener::bind(config.web_bind)
         .await
         .map_err(|e| format!("WEB_BIND {}: {e}", config.web_bind))?;
@@ -282,7 +286,11 @@ fn start_worker(
         settings,
         metrics.clone(),
     );
-    worker.wake_on(signals.subscribe(jobs::CHANNEL).map_err(|e| e.to_string())?);
+    worker.wake_on(
+        signals
+            .subscribe(jobs::CHANNEL)
+            .map_err(|e| e.to_string())?,
+    );
     Ok(worker)
 }
 

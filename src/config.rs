@@ -91,7 +91,10 @@ impl fmt::Debug for Secret {
 
 /// The whole configuration of a process.
 #[derive(Clone, Debug)]
-#[expect(clippy::struct_excessive_bools, reason = "each flag is one environment variable")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is one environment variable"
+)]
 pub struct Config {
     /// `APP_ENV`: `production` (default), `development` or `test`.
     pub app_env: AppEnv,
@@ -291,7 +294,10 @@ fn parse_host_patterns(raw: &str) -> Result<Vec<HostPattern>, String> {
 
 /// `name=seconds,…` with names of known schedules.
 fn parse_schedule_intervals(raw: &str) -> Result<HashMap<String, Duration>, String> {
-    let known: Vec<&str> = crate::jobs::schedule::DEFAULTS.iter().map(|(n, _)| *n).collect();
+    let known: Vec<&str> = crate::jobs::schedule::DEFAULTS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect();
     let mut out = HashMap::new();
     for item in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let (name, secs) = item
@@ -299,14 +305,19 @@ fn parse_schedule_intervals(raw: &str) -> Result<HashMap<String, Duration>, Stri
             .ok_or_else(|| format!("{item:?} is not name=seconds"))?;
         let name = name.trim();
         if !known.contains(&name) {
-            return Err(format!("unknown schedule {name:?}; known: {}", known.join(", ")));
+            return Err(format!(
+                "unknown schedule {name:?}; known: {}",
+                known.join(", ")
+            ));
         }
         let secs: u64 = secs
             .trim()
             .parse()
             .ok()
             .filter(|s| *s >= 1)
-            .ok_or_else(|| format!("{item:?}: the interval must be a whole number of seconds ≥ 1"))?;
+            .ok_or_else(|| {
+                format!("{item:?}: the interval must be a whole number of seconds ≥ 1")
+            })?;
         out.insert(name.to_owned(), Duration::from_secs(secs));
     }
     Ok(out)
@@ -743,7 +754,10 @@ mod tests {
             ("SCHEDULE_INTERVALS", "ephemeral-sweep=1, prune-jobs=60"),
         ])
         .unwrap();
-        assert_eq!(c.schedule_intervals["ephemeral-sweep"], Duration::from_secs(1));
+        assert_eq!(
+            c.schedule_intervals["ephemeral-sweep"],
+            Duration::from_secs(1)
+        );
         assert_eq!(c.worker_concurrency, 4);
         let err = load(&[
             ("APP_ENV", "test"),

@@ -101,9 +101,18 @@ mod tests {
     #[test]
     fn rates_parse_and_print() {
         let r: Rate = "5/h".parse().unwrap();
-        assert_eq!(r, Rate { limit: 5, period: Duration::from_hours(1) });
+        assert_eq!(
+            r,
+            Rate {
+                limit: 5,
+                period: Duration::from_hours(1)
+            }
+        );
         assert_eq!(r.to_string(), "5/h");
-        assert_eq!("20/m".parse::<Rate>().unwrap().period, Duration::from_mins(1));
+        assert_eq!(
+            "20/m".parse::<Rate>().unwrap().period,
+            Duration::from_mins(1)
+        );
         assert_eq!(" 3 / s ".parse::<Rate>().unwrap().limit, 3);
         for bad in ["", "5", "0/h", "-1/h", "5/w", "x/h", "5/"] {
             assert!(bad.parse::<Rate>().is_err(), "{bad}");

@@ -50,9 +50,13 @@ enum TlsMode {
     Disable,
     /// Encrypt if the server offers it (`prefer`) or insist (`require`), but
     /// trust any certificate, as libpq does.
-    Unverified { required: bool },
+    Unverified {
+        required: bool,
+    },
     /// Check the certificate chain and the host name.
-    Verified { root_cert: Option<String> },
+    Verified {
+        root_cert: Option<String>,
+    },
 }
 
 /// Splits the URL into what tokio-postgres understands and our TLS mode:
@@ -152,7 +156,8 @@ fn tls(mode: &TlsMode) -> Result<MakeRustlsConnect, SignalsError> {
         TlsMode::Verified {
             root_cert: Some(path),
         } => {
-            let pem = std::fs::read(path).map_err(|e| tls_err(&format!("sslrootcert {path}: {e}")))?;
+            let pem =
+                std::fs::read(path).map_err(|e| tls_err(&format!("sslrootcert {path}: {e}")))?;
             let mut roots = rustls::RootCertStore::empty();
             for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
                 let cert: rustls::pki_types::CertificateDer<'static> =
@@ -299,15 +304,25 @@ mod tests {
         assert_eq!(mode, TlsMode::Unverified { required: false });
         let (_, mode) = parse_url("postgres://u@h/db?sslmode=require").unwrap();
         assert_eq!(mode, TlsMode::Unverified { required: true });
-        let (c, mode) =
-            parse_url("postgres://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem&channel_binding=require")
-                .unwrap();
-        assert_eq!(mode, TlsMode::Verified { root_cert: Some("/ca.pem".into()) });
-        assert_eq!(c.get_channel_binding(), tokio_postgres::config::ChannelBinding::Require);
+        let (c, mode) = parse_url(
+            "postgres://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem&channel_binding=require",
+        )
+        .unwrap();
+        assert_eq!(
+            mode,
+            TlsMode::Verified {
+                root_cert: Some("/ca.pem".into())
+            }
+        );
+        assert_eq!(
+            c.get_channel_binding(),
+            tokio_postgres::config::ChannelBinding::Require
+        );
         let (_, mode) = parse_url("postgres://u@h/db?sslmode=disable").unwrap();
         assert_eq!(mode, TlsMode::Disable);
         assert!(parse_url("postgres://u@h/db?sslmode=sometimes").is_err());
-        let (c, _) = parse_url("postgres://advisoryhub@localhost/advisoryhub?host=/tmp/run").unwrap();
+        let (c, _) =
+            parse_url("postgres://advisoryhub@localhost/advisoryhub?host=/tmp/run").unwrap();
         assert_eq!(c.get_dbname(), Some("advisoryhub"));
     }
 }

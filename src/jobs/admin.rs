@@ -27,7 +27,11 @@ pub struct JobRow {
 pub const STATUSES: [&str; 5] = ["pending", "running", "completed", "dead", "cancelled"];
 
 /// The newest jobs with `status` (any status when `None`), at most `limit`.
-pub async fn list(pool: &PgPool, status: Option<&str>, limit: i64) -> Result<Vec<JobRow>, sqlx::Error> {
+pub async fn list(
+    pool: &PgPool,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<JobRow>, sqlx::Error> {
     sqlx::query_as!(
         JobRow,
         "SELECT id, name, queue, status, attempts, max_attempts, run_at, finished_at, last_error, dedupe_key

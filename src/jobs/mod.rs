@@ -132,7 +132,10 @@ pub enum EnqueueError {
 /// Inserts `job` on the caller's connection (normally inside its
 /// transaction). Returns the new job's id, or `None` when a job with the same
 /// dedupe key is already pending or running (skipped, not an error).
-pub async fn enqueue<J: Job>(conn: &mut PgConnection, job: &J) -> Result<Option<i64>, EnqueueError> {
+pub async fn enqueue<J: Job>(
+    conn: &mut PgConnection,
+    job: &J,
+) -> Result<Option<i64>, EnqueueError> {
     insert(conn, NewJob::of(job)?).await
 }
 

@@ -90,7 +90,9 @@ impl Heartbeat {
 /// Why a worker stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum WorkerError {
-    #[error("the database was unreachable for {0:?}; exiting so the orchestrator restarts the worker")]
+    #[error(
+        "the database was unreachable for {0:?}; exiting so the orchestrator restarts the worker"
+    )]
     Outage(Duration),
 }
 
@@ -105,7 +107,9 @@ pub fn jitter(min: Duration, max: Duration) -> Duration {
 /// The delay before retry number `attempts` (1-based): base × 2^(attempts−1),
 /// at most an hour.
 pub fn backoff(base: Duration, attempts: i32) -> Duration {
-    let exp = u32::try_from(attempts.saturating_sub(1)).unwrap_or(0).min(20);
+    let exp = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(20);
     base.saturating_mul(2u32.saturating_pow(exp))
         .min(Duration::from_hours(1))
 }
@@ -246,7 +250,10 @@ impl Worker {
             tracing::warn!("jobs still running after the grace period; they will be recovered");
         }
         drop(ack_tx);
-        if tokio::time::timeout(Duration::from_secs(10), acker).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), acker)
+            .await
+            .is_err()
+        {
             tracing::warn!("could not record every job outcome; those jobs will run again");
         }
         sweeper.abort();
@@ -317,7 +324,8 @@ impl Worker {
                     Ok(jobs) => {
                         claimed_any |= !jobs.is_empty();
                         for job in jobs {
-                            self.start(job, global, limit.as_ref(), released, ack_tx).await;
+                            self.start(job, global, limit.as_ref(), released, ack_tx)
+                                .await;
                         }
                     }
                     Err(e) => {
@@ -345,16 +353,23 @@ impl Worker {
                 }
             }
             if !claimed_any {
+                // A finished job frees a slot (perhaps of a limited queue
+                // whose next job is waiting), so it is a reason to look again.
                 tokio::select! {
                     () = self.wake.notified() => {}
                     () = tokio::time::sleep(jitter(Duration::from_secs(1), Duration::from_secs(2))) => {}
-                    () = released.notified(), if global.available_permits() == 0 => {}
+                    () = released.notified() => {}
                 }
             }
         }
     }
 
-    async fn claim(&self, queue: &str, names: &[String], limit: usize) -> Result<Vec<Claimed>, sqlx::Error> {
+    async fn claim(
+        &self,
+        queue: &str,
+        names: &[String],
+        limit: usize,
+    ) -> Result<Vec<Claimed>, sqlx::Error> {
         let rows = sqlx::query!(
             r#"WITH picked AS (
                    SELECT id FROM jobs
@@ -426,7 +441,11 @@ impl Worker {
             async move {
                 let started = Instant::now();
                 let outcome = execute(run, timeout, job.payload, &ctx, &job.name).await;
-                metrics.observe_job(&job.name, matches!(outcome, Outcome::Done), started.elapsed());
+                metrics.observe_job(
+                    &job.name,
+                    matches!(outcome, Outcome::Done),
+                    started.elapsed(),
+                );
                 let _ = ack_tx.send(Finished {
                     id: job.id,
                     name: job.name,
@@ -458,7 +477,10 @@ async fn execute(
         .await;
     match result {
         Ok(Ok(Ok(()))) => Outcome::Done,
-        Ok(Ok(Err(JobError::Retry(error)))) => Outcome::Failed { error, fatal: false },
+        Ok(Ok(Err(JobError::Retry(error)))) => Outcome::Failed {
+            error,
+            fatal: false,
+        },
         Ok(Ok(Err(JobError::Fatal(error)))) => Outcome::Failed { error, fatal: true },
         Ok(Err(_)) => Outcome::Failed {
             error: format!("{name} timed out after {timeout:?}"),
@@ -539,7 +561,7 @@ async fn record(
                    run_at = CASE WHEN $3 OR attempts >= max_attempts THEN run_at
                                  ELSE now() + make_interval(secs => $4) END,
                    finished_at = CASE WHEN $3 OR attempts >= max_attempts THEN now() END,
-                   locked_by = NULL, locked_at = NULL, last_error = left($5, 4000)
+                   locked_by = NULL, last_error = left($5, 4000)
                WHERE id = $1 AND locked_by = $2 AND status = 'running'
                RETURNING status"#,
             f.id,
@@ -609,7 +631,10 @@ async fn heartbeat_and_sweep(
     .await?;
     let recovered = recover_orphans(conn, worker_id, lease).await?;
     if recovered > 0 {
-        tracing::warn!(jobs = recovered, "recovered jobs of a worker that stopped responding");
+        tracing::warn!(
+            jobs = recovered,
+            "recovered jobs of a worker that stopped responding"
+        );
     }
     Ok(())
 }

@@ -85,7 +85,9 @@ async fn insert_one(pool: &PgPool, j: &BenchJob) -> Result<(), String> {
 
 async fn insert_batch(pool: &PgPool, batch: &[BenchJob]) -> Result<(), String> {
     let mut conn = pool.acquire().await.map_err(db_err)?;
-    jobs::enqueue_batch(&mut conn, batch).await.map_err(db_err)?;
+    jobs::enqueue_batch(&mut conn, batch)
+        .await
+        .map_err(db_err)?;
     Ok(())
 }
 
@@ -120,8 +122,14 @@ pub async fn enqueue(pool: &PgPool, opts: &EnqueueOptions) -> Result<serde_json:
 
 async fn reset(pool: &PgPool) -> Result<(), String> {
     // The results table belongs to the harness (a fixed statement).
-    sqlx::query(RESULTS_DDL).execute(pool).await.map_err(db_err)?;
-    sqlx::query("TRUNCATE qbench_results").execute(pool).await.map_err(db_err)?;
+    sqlx::query(RESULTS_DDL)
+        .execute(pool)
+        .await
+        .map_err(db_err)?;
+    sqlx::query("TRUNCATE qbench_results")
+        .execute(pool)
+        .await
+        .map_err(db_err)?;
     sqlx::query!("DELETE FROM jobs WHERE name = $1", BenchJob::NAME)
         .execute(pool)
         .await
@@ -195,7 +203,11 @@ fn local_worker(config: &Arc<Config>, pool: &PgPool, concurrency: usize) -> Resu
         .as_ref()
         .unwrap_or(&config.database_url);
     let signals = Signals::start(listen.expose()).map_err(|e| e.to_string())?;
-    worker.wake_on(signals.subscribe(jobs::CHANNEL).map_err(|e| e.to_string())?);
+    worker.wake_on(
+        signals
+            .subscribe(jobs::CHANNEL)
+            .map_err(|e| e.to_string())?,
+    );
     Ok(worker)
 }
 
@@ -315,12 +327,11 @@ async fn wakeup_latency(
     wait_for_completed(pool, opts.latency_jobs, Duration::from_mins(1)).await?;
     let _ = stop_tx.send(());
     let _ = handle.await;
-    let mut ms: Vec<f64> = sqlx::query_scalar::<_, f64>(
-        "SELECT (t_start - t_enq) * 1000.0 FROM qbench_results",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?;
+    let mut ms: Vec<f64> =
+        sqlx::query_scalar::<_, f64>("SELECT (t_start - t_enq) * 1000.0 FROM qbench_results")
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?;
     ms.sort_by(f64::total_cmp);
     reset(pool).await?;
     let round = |v: f64| (v * 100.0).round() / 100.0;

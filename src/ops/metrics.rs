@@ -10,7 +10,9 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
-const JOB_BUCKETS: [f64; 11] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0];
+const JOB_BUCKETS: [f64; 11] = [
+    0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0,
+];
 const HTTP_BUCKETS: [f64; 10] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 
 /// The metrics of one process.
@@ -60,20 +62,32 @@ impl Metrics {
             &["job", "status"],
         )?;
         let job_duration = HistogramVec::new(
-            HistogramOpts::new("advisoryhub_job_duration_seconds", "Job run time by job name.")
-                .buckets(JOB_BUCKETS.to_vec()),
+            HistogramOpts::new(
+                "advisoryhub_job_duration_seconds",
+                "Job run time by job name.",
+            )
+            .buckets(JOB_BUCKETS.to_vec()),
             &["job"],
         )?;
         let backlog = IntGaugeVec::new(
-            Opts::new("advisoryhub_backlog", "Jobs by queue and status (pending, running, dead)."),
+            Opts::new(
+                "advisoryhub_backlog",
+                "Jobs by queue and status (pending, running, dead).",
+            ),
             &["queue", "status"],
         )?;
         let periodic_runs = IntCounterVec::new(
-            Opts::new("advisoryhub_periodic_runs_total", "Periodic ticks by schedule and outcome."),
+            Opts::new(
+                "advisoryhub_periodic_runs_total",
+                "Periodic ticks by schedule and outcome.",
+            ),
             &["schedule", "outcome"],
         )?;
         let rate_limited = IntCounterVec::new(
-            Opts::new("advisoryhub_rate_limited_total", "Requests refused by a rate limit, by route group."),
+            Opts::new(
+                "advisoryhub_rate_limited_total",
+                "Requests refused by a rate limit, by route group.",
+            ),
             &["group"],
         )?;
         for collector in [
@@ -134,7 +148,9 @@ impl Metrics {
     }
 
     pub fn observe_periodic(&self, schedule: &str, outcome: &str) {
-        self.periodic_runs.with_label_values(&[schedule, outcome]).inc();
+        self.periodic_runs
+            .with_label_values(&[schedule, outcome])
+            .inc();
     }
 
     pub fn observe_rate_limited(&self, group: &str) {

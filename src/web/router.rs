@@ -15,10 +15,10 @@ use tower_http::timeout::TimeoutLayer;
 
 use super::ratelimit::{self, RouteLimit};
 use super::{AppState, assets, error, layers, pages, routes};
-use crate::ratelimit::Rate;
 use crate::config::MetricsListener;
 use crate::jobs::worker::Heartbeat;
 use crate::ops::{health, metrics};
+use crate::ratelimit::Rate;
 
 /// Longest a request may take before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
