@@ -507,7 +507,7 @@ fn test_schedule(interval: Duration) -> Schedule {
 #[tokio::test]
 async fn replicas_racing_for_a_tick_enqueue_it_once() {
     let db = TestDb::new().await;
-    let s = test_schedule(Duration::from_secs(3600));
+    let s = test_schedule(Duration::from_hours(1));
     let results =
         futures_util::future::join_all((0..8).map(|_| schedule::enqueue_due(&db.pool, &s))).await;
     let won = results.iter().filter(|r| matches!(r, Ok(Some(_)))).count();
@@ -524,7 +524,7 @@ async fn replicas_racing_for_a_tick_enqueue_it_once() {
 #[tokio::test]
 async fn ticks_missed_while_no_worker_ran_are_caught_up_once() {
     let db = TestDb::new().await;
-    let s = test_schedule(Duration::from_secs(60));
+    let s = test_schedule(Duration::from_mins(1));
     let tick = schedule::enqueue_due(&db.pool, &s).await.unwrap().unwrap();
     // Pretend the last run was five periods ago, as after a long outage.
     sqlx::query("UPDATE schedule_runs SET tick = tick - 5")
@@ -568,8 +568,8 @@ async fn the_reaper_fails_rows_stuck_past_their_deadline() {
         since_column: "since",
         error_column: "error",
         finished_column: "finished_at",
-        queued_after: Duration::from_secs(7200),
-        running_after: Duration::from_secs(1800),
+        queued_after: Duration::from_hours(2),
+        running_after: Duration::from_mins(30),
     };
     let mut conn = db.pool.acquire().await.unwrap();
     assert_eq!(
