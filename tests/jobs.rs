@@ -609,14 +609,14 @@ async fn the_cache_honours_its_ttl() {
             .as_deref(),
         Some("v")
     );
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(cache::get::<String>(&db.pool, "k").await.unwrap(), None);
     assert_eq!(cache::purge_expired(&db.pool).await.unwrap(), 1);
 
     let calls = std::sync::atomic::AtomicUsize::new(0);
     for _ in 0..3 {
         let v: u32 =
-            cache::get_or_compute(&db.pool, "computed", Duration::from_secs(60), || async {
+            cache::get_or_compute(&db.pool, "computed", Duration::from_mins(1), || async {
                 calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 Ok::<_, cache::CacheError>(42)
             })
@@ -662,7 +662,7 @@ async fn concurrent_hits_from_two_pools_never_exceed_the_limit() {
     assert!(
         decisions
             .iter()
-            .all(|d| d.retry_after <= Duration::from_secs(3600))
+            .all(|d| d.retry_after <= Duration::from_hours(1))
     );
 }
 
