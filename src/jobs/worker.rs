@@ -141,6 +141,11 @@ struct Finished {
 pub struct Worker {
     pub id: String,
     pool: PgPool,
+    /// Claims and outcomes go through connections with asynchronous commit:
+    /// a claim or an outcome lost in a database crash only makes a job run
+    /// again, which at-least-once jobs allow, and it spares a WAL flush per
+    /// claim and per batch of outcomes.
+    queue_pool: PgPool,
     config: Arc<Config>,
     registry: Arc<Registry>,
     settings: WorkerSettings,
@@ -168,11 +173,21 @@ impl Worker {
         metrics: Metrics,
     ) -> Worker {
         let suffix = uuid::Uuid::new_v4().simple().to_string();
+        let queue_options = pool
+            .connect_options()
+            .as_ref()
+            .clone()
+            .options([("synchronous_commit", "off")]);
+        let queue_pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(3))
+            .connect_lazy_with(queue_options);
         Worker {
             // Unique per process start, so a restarted worker never adopts
             // the claims of its previous life.
             id: format!("{}-{}-{}", host_name(), std::process::id(), &suffix[..12]),
             pool,
+            queue_pool,
             config,
             registry: Arc::new(registry),
             settings,
@@ -209,7 +224,7 @@ impl Worker {
         ));
         let (ack_tx, ack_rx) = mpsc::unbounded_channel();
         let acker = tokio::spawn(ack_loop(
-            self.pool.clone(),
+            self.queue_pool.clone(),
             self.id.clone(),
             ack_rx,
             self.metrics.clone(),
@@ -388,7 +403,7 @@ impl Worker {
             names,
             i64::try_from(limit).unwrap_or(i64::MAX),
         )
-        .fetch_all(&self.pool)
+        .fetch_all(&self.queue_pool)
         .await?;
         Ok(rows
             .into_iter()
