@@ -226,8 +226,9 @@ async fn bind_private(config: &Config, app: axum::Router) -> Result<(), String> 
     let listener = TcpListener::bind((config.web_bind.ip(), port))
         .await
         .map_err(|e| format!("METRICS_PORT {port}: {e}"))?;
+    let shutdown = shutdown_signal();
     tokio::spawn(async move {
-        if let Err(e) = web::serve_private(app, listener, shutdown_signal()).await {
+        if let Err(e) = web::serve_private(app, listener, shutdown).await {
             tracing::error!(error = %e, "metrics listener failed");
         }
     });
@@ -254,13 +255,14 @@ async fn serve_web(
         .local_addr()
         .map_err(|e| format!("WEB_BIND: {e}"))?;
     bind_private(&config, web::router::metrics_app(metrics.clone())).await?;
+    let shutdown = shutdown_signal();
     tracing::info!(url = %format!("http://{addr}/"), "AdvisoryHub web is listening");
     let state = AppState {
         config,
         pool,
         metrics,
     };
-    web::serve(state, listener, shutdown_signal())
+    web::serve(state, listener, shutdown)
         .await
         .map_err(|e| format!("web server: {e}"))
 }
@@ -407,22 +409,34 @@ async fn bench_command(cmd: BenchCommand) -> Result<(), String> {
     Ok(())
 }
 
-/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when
+/// this is called, not when the future is first polled, so a signal that
+/// arrives right after start-up is never missed.
+fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut int = signal(SignalKind::interrupt()).ok();
+    async move {
+        let term = async {
+            match term.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        let int = async {
+            match int.as_mut() {
+                Some(s) => {
+                    s.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = term => {},
+            () = int => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
+        tracing::info!("shutting down: finishing in-flight work");
     }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
