@@ -687,3 +687,42 @@ async fn notifications_reach_subscribers() {
     let payload = payload.expect("no notification arrived");
     assert_eq!(payload, "hello");
 }
+
+#[tokio::test]
+async fn an_exclusive_section_admits_one_transaction_at_a_time() {
+    let db = TestDb::new().await;
+    let mut first = db.pool.begin().await.unwrap();
+    let mut second = db.pool.begin().await.unwrap();
+    assert!(
+        jobs::exclusive::try_lock(&mut first, "push:repo-a")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !jobs::exclusive::try_lock(&mut second, "push:repo-a")
+            .await
+            .unwrap()
+    );
+    assert!(
+        jobs::exclusive::try_lock(&mut second, "push:repo-b")
+            .await
+            .unwrap()
+    );
+    // The waiting form blocks until the holder commits.
+    let pool = db.pool.clone();
+    let waiter = tokio::spawn(async move {
+        let mut third = pool.begin().await.unwrap();
+        jobs::exclusive::lock(&mut third, "push:repo-a")
+            .await
+            .unwrap();
+        third.commit().await.unwrap();
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiter.is_finished(), "the lock was granted while held");
+    first.commit().await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .unwrap()
+        .unwrap();
+    second.rollback().await.unwrap();
+}

@@ -488,3 +488,36 @@ async fn the_layout_has_the_shell_regions_and_footer_links() {
     let (_db, bare) = test_app(&[]).await;
     assert!(!send(&bare, get("/")).await.body.contains("issues/new"));
 }
+
+#[tokio::test]
+async fn over_the_limit_answers_429_with_retry_after_in_the_callers_shape() {
+    let (_db, app) = test_app(&[]).await;
+    for _ in 0..30 {
+        assert_eq!(send(&app, switch("lang=fr&next=%2F")).await.status, 303);
+    }
+    let page = send(&app, switch("lang=fr&next=%2F")).await;
+    assert_eq!(page.status, 429);
+    let retry: u64 = page.header("retry-after").parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    assert!(page.body.contains("Too many requests"));
+    assert!(page.body.contains("Rate limit exceeded"));
+    let frag = send(
+        &app,
+        with_header(switch("lang=fr&next=%2F"), "hx-request", "true"),
+    )
+    .await;
+    assert_eq!(frag.status, 429);
+    assert!(
+        frag.body
+            .trim_start()
+            .starts_with("<div class=\"error-fragment\"")
+    );
+
+    let (_db, unlimited) = test_app(&[("RATELIMIT_ENABLE", "false")]).await;
+    for _ in 0..40 {
+        assert_eq!(
+            send(&unlimited, switch("lang=en&next=%2F")).await.status,
+            303
+        );
+    }
+}

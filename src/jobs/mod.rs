@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod bench;
+pub mod exclusive;
 pub mod housekeeping;
 pub mod kinds;
 pub mod reaper;
