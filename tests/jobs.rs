@@ -726,3 +726,46 @@ async fn an_exclusive_section_admits_one_transaction_at_a_time() {
         .unwrap();
     second.rollback().await.unwrap();
 }
+
+#[tokio::test]
+async fn jobs_claimed_but_not_started_go_back_to_the_queue_on_shutdown() {
+    let db = TestDb::new().await;
+    marks_table(&db.pool).await;
+    let worker = start(&db, Registry::new().register::<Mark>(), settings(1)).await;
+    let mut conn = db.pool.acquire().await.unwrap();
+    for _ in 0..3 {
+        jobs::enqueue(
+            &mut conn,
+            &Mark {
+                key: "queued".into(),
+                sleep_ms: 600,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    drop(conn);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM jobs WHERE status = 'running'")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap()
+                >= 2
+        })
+        .await,
+        "one job runs and one waits in the local buffer"
+    );
+    worker.stop().await;
+    let rows: Vec<(String, i32)> = sqlx::query_as("SELECT status, attempts FROM jobs ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(rows[0], ("completed".to_owned(), 1));
+    assert_eq!(
+        rows[1],
+        ("pending".to_owned(), 0),
+        "the buffered job was handed back untouched"
+    );
+    assert_eq!(rows[2], ("pending".to_owned(), 0));
+}

@@ -12,6 +12,7 @@
 //! - on shutdown it stops claiming, lets running jobs finish within the grace
 //!   period, records their outcomes and leaves; what is left is recovered.
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -247,13 +248,30 @@ impl Worker {
 
         let global = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let released = Arc::new(Notify::new());
-        let outcome = tokio::select! {
-            r = self.claim_loop(&global, &released, &ack_tx) => r,
-            () = shutdown => Ok(()),
-            r = &mut sweeper => {
-                tracing::error!(?r, "worker heartbeat stopped");
+        let claimed = {
+            let (stop_claims, claims_stopped) = watch::channel(false);
+            let claims = self.claim_loop(&global, &released, &ack_tx, claims_stopped);
+            tokio::pin!(claims);
+            tokio::pin!(shutdown);
+            tokio::select! {
+                r = &mut claims => r,
+                () = &mut shutdown => {
+                    let _ = stop_claims.send(true);
+                    claims.await
+                }
+                r = &mut sweeper => {
+                    tracing::error!(?r, "worker heartbeat stopped");
+                    let _ = stop_claims.send(true);
+                    claims.await
+                }
+            }
+        };
+        let outcome = match claimed {
+            Ok(unstarted) => {
+                self.release(&unstarted).await;
                 Ok(())
             }
+            Err(e) => Err(e),
         };
         let _ = stop_tx.send(true);
         tracing::info!("worker stopping: letting running jobs finish");
@@ -306,12 +324,19 @@ impl Worker {
         }
     }
 
+    /// Claims jobs into a small local buffer and starts them as slots free
+    /// up. The buffer holds at most `concurrency` jobs beyond the running
+    /// ones (never more than a limited queue's free slots), so a claim fetches
+    /// a batch instead of one job per finished job, and a slow job delays at
+    /// most one buffered job per slot. Returns the buffered jobs that never
+    /// started, for `release`.
     async fn claim_loop(
         &self,
         global: &Arc<Semaphore>,
         released: &Arc<Notify>,
         ack_tx: &mpsc::UnboundedSender<Finished>,
-    ) -> Result<(), WorkerError> {
+        mut stop: watch::Receiver<bool>,
+    ) -> Result<Vec<i64>, WorkerError> {
         let names = self.registry.names();
         let queues: Vec<(&'static str, Option<Arc<Semaphore>>)> = self
             .registry
@@ -319,33 +344,43 @@ impl Worker {
             .into_iter()
             .map(|(q, limit)| (q, limit.map(|l| Arc::new(Semaphore::new(l)))))
             .collect();
+        let capacity = self.settings.concurrency.max(1);
+        let mut buffers: Vec<VecDeque<Claimed>> = queues.iter().map(|_| VecDeque::new()).collect();
         let mut failing_since: Option<Instant> = None;
         let mut last_warning: Option<Instant> = None;
-        loop {
-            if global.available_permits() == 0 {
-                released.notified().await;
-                continue;
-            }
-            let mut claimed_any = false;
-            let mut error = None;
-            for (queue, limit) in &queues {
-                let free = global
-                    .available_permits()
-                    .min(limit.as_ref().map_or(usize::MAX, |s| s.available_permits()));
-                if free == 0 {
-                    continue;
+        while !*stop.borrow() {
+            let mut progressed = false;
+            for ((_, limit), buffer) in queues.iter().zip(buffers.iter_mut()) {
+                while global.available_permits() > 0
+                    && limit.as_ref().is_none_or(|s| s.available_permits() > 0)
+                {
+                    let Some(job) = buffer.pop_front() else { break };
+                    self.start(job, global, limit.as_ref(), released, ack_tx)
+                        .await;
+                    progressed = true;
                 }
-                match self.claim(queue, &names, free).await {
-                    Ok(jobs) => {
-                        claimed_any |= !jobs.is_empty();
-                        for job in jobs {
-                            self.start(job, global, limit.as_ref(), released, ack_tx)
-                                .await;
-                        }
+            }
+            let mut buffered: usize = buffers.iter().map(VecDeque::len).sum();
+            let mut error = None;
+            if buffered <= capacity / 2 {
+                for ((queue, limit), buffer) in queues.iter().zip(buffers.iter_mut()) {
+                    let mut room = (capacity + global.available_permits()).saturating_sub(buffered);
+                    if let Some(s) = limit {
+                        room = room.min(s.available_permits().saturating_sub(buffer.len()));
                     }
-                    Err(e) => {
-                        error = Some(e);
-                        break;
+                    if room == 0 {
+                        continue;
+                    }
+                    match self.claim(queue, &names, room).await {
+                        Ok(jobs) => {
+                            progressed |= !jobs.is_empty();
+                            buffered += jobs.len();
+                            buffer.extend(jobs);
+                        }
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
                     }
                 }
             }
@@ -363,19 +398,45 @@ impl Worker {
                         tracing::warn!(error = %e, "cannot claim jobs; retrying");
                         last_warning = Some(Instant::now());
                     }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        _ = stop.changed() => {}
+                    }
                     continue;
                 }
             }
-            if !claimed_any {
-                // A finished job frees a slot (perhaps of a limited queue
-                // whose next job is waiting), so it is a reason to look again.
-                tokio::select! {
-                    () = self.wake.notified() => {}
-                    () = tokio::time::sleep(jitter(Duration::from_secs(1), Duration::from_secs(2))) => {}
-                    () = released.notified() => {}
-                }
+            if progressed {
+                continue;
             }
+            // A finished job frees a slot (perhaps of a limited queue whose
+            // next job is buffered or waiting), so it is a reason to look again.
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(jitter(Duration::from_secs(1), Duration::from_secs(2))) => {}
+                () = released.notified() => {}
+                _ = stop.changed() => {}
+            }
+        }
+        Ok(buffers.into_iter().flatten().map(|j| j.id).collect())
+    }
+
+    /// Hands claimed jobs that never started back to the queue, as if they
+    /// had not been claimed.
+    async fn release(&self, ids: &[i64]) {
+        if ids.is_empty() {
+            return;
+        }
+        let released = sqlx::query!(
+            "UPDATE jobs SET status = 'pending', locked_by = NULL, locked_at = NULL,
+                             attempts = greatest(attempts - 1, 0)
+             WHERE id = ANY($1) AND locked_by = $2 AND status = 'running'",
+            ids,
+            self.id
+        )
+        .execute(&self.pool)
+        .await;
+        if let Err(e) = released {
+            tracing::warn!(error = %e, jobs = ids.len(), "could not hand back unstarted jobs; they will be recovered");
         }
     }
 
@@ -675,7 +736,9 @@ pub async fn recover_orphans(
                    status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END,
                    finished_at = CASE WHEN attempts >= max_attempts THEN now() END,
                    last_error = 'worker ' || locked_by || ' stopped before the job finished',
-                   locked_by = NULL, locked_at = NULL, run_at = now()
+                   -- run_at is left as it was: it is older than anything
+                   -- enqueued since, so the job goes to the front of the queue.
+                   locked_by = NULL, locked_at = NULL
                WHERE status = 'running'
                  AND NOT EXISTS (SELECT 1 FROM job_workers w WHERE w.id = jobs.locked_by)
                RETURNING queue

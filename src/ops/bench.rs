@@ -216,12 +216,11 @@ fn local_worker(config: &Arc<Config>, pool: &PgPool, concurrency: usize) -> Resu
 /// Enqueues `n` jobs and waits for them; the rate is `n` over the time from
 /// the first insert to the last completion, both on the database's clock.
 async fn drain(pool: &PgPool, n: usize, batch: usize) -> Result<f64, String> {
-    let started: f64 = sqlx::query_scalar!(
-        r#"SELECT extract(epoch FROM clock_timestamp())::float8 AS "t!""#
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(db_err)?;
+    let started: f64 =
+        sqlx::query_scalar!(r#"SELECT extract(epoch FROM clock_timestamp())::float8 AS "t!""#)
+            .fetch_one(pool)
+            .await
+            .map_err(db_err)?;
     let all: Vec<BenchJob> = (0..n)
         .map(|id| job(i64::try_from(id).unwrap_or(0), 0, 0))
         .collect();
@@ -236,7 +235,10 @@ async fn drain(pool: &PgPool, n: usize, batch: usize) -> Result<f64, String> {
     .fetch_one(pool)
     .await
     .map_err(db_err)?;
-    Ok(rate(n, Duration::from_secs_f64((finished - started).max(1e-6))))
+    Ok(rate(
+        n,
+        Duration::from_secs_f64((finished - started).max(1e-6)),
+    ))
 }
 
 async fn in_process_throughput(
