@@ -15,7 +15,7 @@
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
@@ -153,6 +153,52 @@ pub struct Worker {
     metrics: Metrics,
     pub heartbeat: Arc<Heartbeat>,
     wake: Arc<Notify>,
+    /// Jobs finished by this process, for the claim buffer's size.
+    completed: Arc<AtomicUsize>,
+}
+
+/// The claim buffer's size, from the completion rate.
+struct BufferSize {
+    floor: usize,
+    size: usize,
+    sampled_at: Instant,
+    sampled_count: usize,
+    rate: f64,
+}
+
+impl BufferSize {
+    const TARGET: Duration = Duration::from_millis(50);
+    const CEILING: usize = 1000;
+
+    fn new(floor: usize) -> BufferSize {
+        BufferSize {
+            floor,
+            size: floor,
+            sampled_at: Instant::now(),
+            sampled_count: 0,
+            rate: 0.0,
+        }
+    }
+
+    /// Folds in the completion count and returns the current size.
+    fn update(&mut self, completed: usize) -> usize {
+        let elapsed = self.sampled_at.elapsed();
+        if elapsed >= Duration::from_millis(100) {
+            #[expect(clippy::cast_precision_loss, reason = "a rate estimate")]
+            let rate = completed.saturating_sub(self.sampled_count) as f64 / elapsed.as_secs_f64();
+            self.rate = 0.5 * self.rate + 0.5 * rate;
+            self.sampled_at = Instant::now();
+            self.sampled_count = completed;
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "clamped to a small positive range"
+            )]
+            let wanted = (self.rate * Self::TARGET.as_secs_f64()) as usize;
+            self.size = wanted.clamp(self.floor, Self::CEILING.max(self.floor));
+        }
+        self.size
+    }
 }
 
 /// The host name, for the worker identity.
@@ -195,6 +241,7 @@ impl Worker {
             metrics,
             heartbeat: Arc::new(Heartbeat::default()),
             wake: Arc::new(Notify::new()),
+            completed: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -324,12 +371,13 @@ impl Worker {
         }
     }
 
-    /// Claims jobs into a small local buffer and starts them as slots free
-    /// up. The buffer holds at most `concurrency` jobs beyond the running
-    /// ones (never more than a limited queue's free slots), so a claim fetches
-    /// a batch instead of one job per finished job, and a slow job delays at
-    /// most one buffered job per slot. Returns the buffered jobs that never
-    /// started, for `release`.
+    /// Claims jobs into a local buffer and starts them as slots free up.
+    /// The buffer holds about 50 ms of work at the recent completion rate, at
+    /// least `concurrency` jobs and at most 1,000 (never more than a limited
+    /// queue's free slots): fast jobs are claimed in large batches, which
+    /// keeps round trips and index scans per job low, while slow jobs are
+    /// never hoarded away from other workers. Returns the buffered jobs that
+    /// never started, for `release`.
     async fn claim_loop(
         &self,
         global: &Arc<Semaphore>,
@@ -344,7 +392,7 @@ impl Worker {
             .into_iter()
             .map(|(q, limit)| (q, limit.map(|l| Arc::new(Semaphore::new(l)))))
             .collect();
-        let capacity = self.settings.concurrency.max(1);
+        let mut capacity = BufferSize::new(self.settings.concurrency.max(1));
         let mut buffers: Vec<VecDeque<Claimed>> = queues.iter().map(|_| VecDeque::new()).collect();
         let mut failing_since: Option<Instant> = None;
         let mut last_warning: Option<Instant> = None;
@@ -362,6 +410,7 @@ impl Worker {
             }
             let mut buffered: usize = buffers.iter().map(VecDeque::len).sum();
             let mut error = None;
+            let capacity = capacity.update(self.completed.load(Ordering::Relaxed));
             if buffered <= capacity / 2 {
                 for ((queue, limit), buffer) in queues.iter().zip(buffers.iter_mut()) {
                     let mut room = (capacity + global.available_permits()).saturating_sub(buffered);
@@ -506,6 +555,7 @@ impl Worker {
             attempt: job.attempts,
         };
         let metrics = self.metrics.clone();
+        let completed = self.completed.clone();
         let released = released.clone();
         let ack_tx = ack_tx.clone();
         let request_id = job
@@ -531,6 +581,7 @@ impl Worker {
                 });
                 drop(queue_permit);
                 drop(permit);
+                completed.fetch_add(1, Ordering::Relaxed);
                 released.notify_one();
             }
             .instrument(span),
