@@ -11,29 +11,16 @@ mod common;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::{Server, TestDb, binary};
+use common::{Server, TestDb, run_cli};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const SAFE_KEY: &str = "a-production-secret-of-sufficient-length-123";
-
-async fn run(args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let out = binary()
-        .args(args)
-        .envs(env.iter().copied())
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+const NO_ENV: &[(&str, &str)] = &[];
 
 #[tokio::test]
 async fn check_passes_only_a_safe_production_configuration() {
-    let (code, out, _) = run(
+    let (code, out, _) = run_cli(
         &["check"],
         &[
             ("SECRET_KEY", SAFE_KEY),
@@ -45,7 +32,7 @@ async fn check_passes_only_a_safe_production_configuration() {
     assert_eq!(code, 0);
     assert!(out.contains("configuration OK for APP_ENV=production"));
 
-    let (code, _, err) = run(&["check"], &[]).await;
+    let (code, _, err) = run_cli(&["check"], NO_ENV).await;
     assert_eq!(code, 1);
     assert!(err.contains("SECRET_KEY: required in production"), "{err}");
     assert!(
@@ -53,7 +40,7 @@ async fn check_passes_only_a_safe_production_configuration() {
         "{err}"
     );
 
-    let (code, _, err) = run(
+    let (code, _, err) = run_cli(
         &["check"],
         &[
             ("SECRET_KEY", "insecure-change-me"),
@@ -77,11 +64,11 @@ async fn check_passes_only_a_safe_production_configuration() {
 #[tokio::test]
 async fn every_subcommand_explains_itself() {
     for sub in ["web", "migrate", "check", "dev"] {
-        let (code, out, _) = run(&[sub, "--help"], &[]).await;
+        let (code, out, _) = run_cli(&[sub, "--help"], NO_ENV).await;
         assert_eq!(code, 0, "{sub}");
         assert!(out.contains("Usage: advisoryhub"), "{sub}: {out}");
     }
-    let (code, _, err) = run(&["frobnicate"], &[]).await;
+    let (code, _, err) = run_cli(&["frobnicate"], NO_ENV).await;
     assert_eq!(code, 2);
     assert!(err.contains("unrecognized subcommand"));
 }
@@ -91,7 +78,7 @@ async fn migrate_is_idempotent() {
     let db = TestDb::empty().await;
     let env = [("APP_ENV", "test"), ("DATABASE_URL", db.url.as_str())];
     for _ in 0..2 {
-        let (code, _, err) = run(&["migrate"], &env).await;
+        let (code, _, err) = run_cli(&["migrate"], &env).await;
         assert_eq!(code, 0, "{err}");
     }
     assert_eq!(
@@ -102,7 +89,7 @@ async fn migrate_is_idempotent() {
 
 #[tokio::test]
 async fn migrate_reports_an_unreachable_database() {
-    let (code, _, err) = run(
+    let (code, _, err) = run_cli(
         &["migrate"],
         &[
             ("APP_ENV", "test"),
@@ -116,7 +103,7 @@ async fn migrate_reports_an_unreachable_database() {
 
 #[tokio::test]
 async fn web_refuses_to_start_on_invalid_configuration() {
-    let (code, _, err) = run(&["web"], &[("APP_ENV", "production")]).await;
+    let (code, _, err) = run_cli(&["web"], &[("APP_ENV", "production")]).await;
     assert_eq!(code, 1);
     assert!(err.contains("SECRET_KEY"));
     assert!(err.contains("ALLOWED_HOSTS"));
@@ -255,14 +242,7 @@ async fn metrics_port_serves_metrics_apart_from_the_web_port() {
             .status(),
         404
     );
-    let text = client
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::get_text(&format!("http://127.0.0.1:{port}/metrics")).await;
     assert!(
         text.contains(r#"advisoryhub_http_requests_total{method="GET",route="/",status="200"} 1"#),
         "{text}"

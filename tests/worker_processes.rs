@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{Server, TestDb, binary};
+use common::{Server, TestDb, binary, run_cli};
 use sqlx::PgPool;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
@@ -56,20 +56,6 @@ async fn start_worker(env: &[(&'static str, String)], concurrency: usize) -> Chi
     // Keep reading so the worker never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     child
-}
-
-async fn run_cli(args: &[&str], env: &[(&'static str, String)]) -> (i32, String, String) {
-    let out = binary()
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 async fn bench_enqueue(env: &[(&'static str, String)], extra: &[&str]) {
@@ -557,14 +543,7 @@ async fn the_worker_reports_metrics_and_liveness_on_its_own_port() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let text = client
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = common::get_text(&format!("http://127.0.0.1:{port}/metrics")).await;
     assert!(
         text.contains(r#"advisoryhub_job_total{job="bench.noop",status="success"} 3"#),
         "{text}"

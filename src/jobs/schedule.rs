@@ -95,15 +95,10 @@ pub async fn run(
     pool: PgPool,
     schedules: Vec<Schedule>,
     metrics: Metrics,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
+    let mut ticker = super::worker::Ticker::new(Duration::from_secs(1), stop);
+    while ticker.tick().await {
         for schedule in &schedules {
             match enqueue_due(&pool, schedule).await {
                 Ok(Some(t)) => {

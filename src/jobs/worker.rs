@@ -97,6 +97,28 @@ pub enum WorkerError {
     Outage(Duration),
 }
 
+/// A periodic loop that ends when the worker stops.
+pub(crate) struct Ticker {
+    interval: tokio::time::Interval,
+    stop: watch::Receiver<bool>,
+}
+
+impl Ticker {
+    pub(crate) fn new(period: Duration, stop: watch::Receiver<bool>) -> Ticker {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Ticker { interval, stop }
+    }
+
+    /// Waits for the next tick; `false` once the worker is stopping.
+    pub(crate) async fn tick(&mut self) -> bool {
+        tokio::select! {
+            _ = self.interval.tick() => true,
+            _ = self.stop.changed() => false,
+        }
+    }
+}
+
 /// A random duration in `[min, max)`, so replicas do not poll in lockstep.
 pub fn jitter(min: Duration, max: Duration) -> Duration {
     let spread = max.saturating_sub(min).as_millis().max(1);
@@ -716,16 +738,11 @@ async fn sweep_loop(
     options: PgConnectOptions,
     worker_id: String,
     lease: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: watch::Receiver<bool>,
 ) {
     let mut conn: Option<PgConnection> = None;
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
+    let mut ticker = Ticker::new(Duration::from_secs(1), stop);
+    while ticker.tick().await {
         if conn.is_none() {
             conn = options
                 .clone()
@@ -810,13 +827,9 @@ pub async fn recover_orphans(
 }
 
 /// Refreshes the backlog gauge from live counts, in every replica.
-async fn backlog_loop(pool: PgPool, metrics: Metrics, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(15));
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.changed() => return,
-        }
+async fn backlog_loop(pool: PgPool, metrics: Metrics, stop: watch::Receiver<bool>) {
+    let mut ticker = Ticker::new(Duration::from_secs(15), stop);
+    while ticker.tick().await {
         match super::admin::backlog(&pool).await {
             Ok(rows) => metrics.set_backlog(&rows),
             Err(e) => tracing::debug!(error = %e, "backlog refresh failed"),

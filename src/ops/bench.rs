@@ -215,6 +215,35 @@ fn local_worker(config: &Arc<Config>, pool: &PgPool, concurrency: usize) -> Resu
 
 /// Enqueues `n` jobs and waits for them; the rate is `n` over the time from
 /// the first insert to the last completion, both on the database's clock.
+/// A worker running in this process until `stop`.
+struct Running {
+    stop: tokio::sync::oneshot::Sender<()>,
+    handle: tokio::task::JoinHandle<Result<(), crate::jobs::worker::WorkerError>>,
+}
+
+impl Running {
+    /// Starts `worker` and returns once it claims jobs.
+    async fn start(worker: Worker) -> Running {
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(worker.run(
+            async {
+                let _ = stop_rx.await;
+            },
+            move || {
+                let _ = ready_tx.send(());
+            },
+        ));
+        let _ = ready_rx.await;
+        Running { stop, handle }
+    }
+
+    async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.handle.await;
+    }
+}
+
 async fn drain(pool: &PgPool, n: usize, batch: usize) -> Result<f64, String> {
     let started: f64 =
         sqlx::query_scalar!(r#"SELECT extract(epoch FROM clock_timestamp())::float8 AS "t!""#)
@@ -247,20 +276,9 @@ async fn in_process_throughput(
     opts: &QueueOptions,
 ) -> Result<f64, String> {
     let worker = local_worker(config, pool, opts.concurrency)?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(worker.run(
-        async {
-            let _ = stop_rx.await;
-        },
-        move || {
-            let _ = ready_tx.send(());
-        },
-    ));
-    let _ = ready_rx.await;
+    let running = Running::start(worker).await;
     let result = drain(pool, opts.jobs, opts.batch).await;
-    let _ = stop_tx.send(());
-    let _ = handle.await;
+    running.stop().await;
     reset(pool).await?;
     result
 }
@@ -325,17 +343,7 @@ async fn wakeup_latency(
     opts: &QueueOptions,
 ) -> Result<serde_json::Value, String> {
     let worker = local_worker(config, pool, 4)?;
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
-    let handle = tokio::spawn(worker.run(
-        async {
-            let _ = stop_rx.await;
-        },
-        move || {
-            let _ = ready_tx.send(());
-        },
-    ));
-    let _ = ready_rx.await;
+    let running = Running::start(worker).await;
     // Let the listener connect before the first job.
     tokio::time::sleep(Duration::from_millis(500)).await;
     for id in 0..opts.latency_jobs {
@@ -343,8 +351,7 @@ async fn wakeup_latency(
         tokio::time::sleep(Duration::from_millis(opts.latency_interval_ms)).await;
     }
     wait_for_completed(pool, opts.latency_jobs, Duration::from_mins(1)).await?;
-    let _ = stop_tx.send(());
-    let _ = handle.await;
+    running.stop().await;
     let mut ms: Vec<f64> =
         sqlx::query_scalar::<_, f64>("SELECT (t_start - t_enq) * 1000.0 FROM qbench_results")
             .fetch_all(pool)

@@ -280,3 +280,27 @@ fn listening_url(line: &str) -> Option<String> {
     let start = line.find("url=")? + 4;
     Some(line[start..].trim().trim_end_matches('/').to_owned())
 }
+
+/// The body of a GET to `url`.
+pub async fn get_text(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// Runs `advisoryhub <args>` with `env` to completion: exit code, stdout, stderr.
+pub async fn run_cli<K, V>(args: &[&str], env: &[(K, V)]) -> (i32, String, String)
+where
+    K: AsRef<std::ffi::OsStr>,
+    V: AsRef<std::ffi::OsStr>,
+{
+    let out = binary()
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
