@@ -246,7 +246,12 @@ impl Worker {
             .connect_options()
             .as_ref()
             .clone()
-            .options([("synchronous_commit", "off")]);
+            // The claim is prepared once per connection; a generic plan made
+            // while the table was empty scans it whole once it fills again.
+            .options([
+                ("synchronous_commit", "off"),
+                ("plan_cache_mode", "force_custom_plan"),
+            ]);
         let queue_pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(3))
