@@ -102,6 +102,14 @@ async fn marks(pool: &PgPool, key: &str) -> i64 {
         .unwrap()
 }
 
+async fn job_status(pool: &PgPool, id: impl Into<Option<i64>>) -> String {
+    sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+        .bind(id.into())
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
 /// Polls `check` until it holds or `limit` passes.
 async fn eventually<F, Fut>(limit: Duration, mut check: F) -> bool
 where
@@ -205,19 +213,10 @@ async fn a_rolled_back_change_leaves_no_job_and_a_committed_one_always_runs() {
         .await
         .unwrap();
     assert_eq!(jobs, 1);
-    let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let status = job_status(&db.pool, id).await;
     assert!(
         eventually(Duration::from_secs(5), || async {
-            sqlx::query_scalar::<_, String>("SELECT status FROM jobs WHERE id = $1")
-                .bind(id)
-                .fetch_one(&db.pool)
-                .await
-                .unwrap()
-                == "completed"
+            job_status(&db.pool, id).await == "completed"
         })
         .await,
         "last seen {status}"
@@ -410,23 +409,14 @@ async fn shutdown_lets_a_running_job_finish_and_records_it() {
     drop(conn);
     assert!(
         eventually(Duration::from_secs(10), || async {
-            sqlx::query_scalar::<_, String>("SELECT status FROM jobs WHERE id = $1")
-                .bind(id)
-                .fetch_one(&db.pool)
-                .await
-                .unwrap()
-                == "running"
+            job_status(&db.pool, id).await == "running"
         })
         .await
     );
     let worker_id = worker.id.clone();
     worker.stop().await;
     assert_eq!(marks(&db.pool, "slow").await, 1);
-    let status: String = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
-        .bind(id)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let status = job_status(&db.pool, id).await;
     assert_eq!(status, "completed");
     let registered: i64 = sqlx::query_scalar("SELECT count(*) FROM job_workers WHERE id = $1")
         .bind(worker_id)
