@@ -43,3 +43,44 @@ error-503-title = Service unavailable
 error-503-body = AdvisoryHub cannot answer right now. Please try again shortly.
 error-other-title = Request failed
 error-other-body = The request could not be completed.
+error-retry = Go back and try again
+
+nav-sign-in = Sign in
+nav-sign-out = Sign out
+yes = Yes
+no = No
+home-signed-in-as = Signed in as
+home-sign-in-hint = Sign in with your organisation account to continue.
+
+sign-in-failed-title = Sign-in failed
+sign-in-failed-retry = Try signing in again
+signed-out-title = You're signed out
+signed-out-again = Sign in again
+
+account-title = Your account
+account-profile = Profile
+account-email = E-mail
+account-name = Name
+account-global-admin = Global admin
+account-groups = Groups
+account-no-groups = You are in no groups.
+account-groups-hint = Groups come from your identity provider and are refreshed each time you sign in.
+account-security-team = Security team
+account-sessions = Active sessions
+account-session-signed-in = Signed in
+account-session-last-used = Last used
+account-session-address = Address
+account-session-browser = Browser
+account-session-this = this browser
+account-sign-out-everywhere = Sign out everywhere
+
+admin-user-account = Account
+admin-user-subject = Identity-provider subject
+admin-user-joined = Joined
+admin-user-last-login = Last sign-in
+admin-user-access = Account access
+admin-user-active = This account is active.
+admin-user-banned = Banned
+admin-user-ban-reason = Reason
+admin-user-ban = Ban this account
+admin-user-unban = Unban account

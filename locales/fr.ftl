@@ -43,3 +43,44 @@ error-503-title = Service indisponible
 error-503-body = AdvisoryHub ne peut pas répondre pour le moment. Veuillez réessayer sous peu.
 error-other-title = Échec de la requête
 error-other-body = La requête n’a pas pu aboutir.
+error-retry = Revenir en arrière et réessayer
+
+nav-sign-in = Se connecter
+nav-sign-out = Se déconnecter
+yes = Oui
+no = Non
+home-signed-in-as = Connecté en tant que
+home-sign-in-hint = Connectez-vous avec le compte de votre organisation pour continuer.
+
+sign-in-failed-title = Échec de la connexion
+sign-in-failed-retry = Réessayer de se connecter
+signed-out-title = Vous êtes déconnecté
+signed-out-again = Se reconnecter
+
+account-title = Votre compte
+account-profile = Profil
+account-email = Courriel
+account-name = Nom
+account-global-admin = Administrateur global
+account-groups = Groupes
+account-no-groups = Vous n’appartenez à aucun groupe.
+account-groups-hint = Les groupes viennent de votre fournisseur d’identité et sont mis à jour à chaque connexion.
+account-security-team = Équipe de sécurité
+account-sessions = Sessions actives
+account-session-signed-in = Connexion
+account-session-last-used = Dernière utilisation
+account-session-address = Adresse
+account-session-browser = Navigateur
+account-session-this = ce navigateur
+account-sign-out-everywhere = Se déconnecter partout
+
+admin-user-account = Compte
+admin-user-subject = Identifiant chez le fournisseur
+admin-user-joined = Inscription
+admin-user-last-login = Dernière connexion
+admin-user-access = Accès au compte
+admin-user-active = Ce compte est actif.
+admin-user-banned = Banni
+admin-user-ban-reason = Motif
+admin-user-ban = Bannir ce compte
+admin-user-unban = Lever le bannissement

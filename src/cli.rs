@@ -257,11 +257,7 @@ async fn serve_web(
     bind_private(&config, web::router::metrics_app(metrics.clone())).await?;
     let shutdown = shutdown_signal();
     tracing::info!(url = %format!("http://{addr}/"), "AdvisoryHub web is listening");
-    let state = AppState {
-        config,
-        pool,
-        metrics,
-    };
+    let state = AppState::new(config, pool, metrics)?;
     web::serve(state, listener, shutdown)
         .await
         .map_err(|e| format!("web server: {e}"))

@@ -154,7 +154,58 @@ pub struct Config {
     pub ratelimit_enabled: bool,
     /// `SCHEDULE_INTERVALS`: `name=seconds,…` overrides of periodic intervals.
     pub schedule_intervals: HashMap<String, Duration>,
+    /// Sign-in through the OIDC provider.
+    pub oidc: OidcConfig,
+    /// `SESSION_IDLE_SECONDS`: a session unused this long ends (3 days).
+    pub session_idle: Duration,
+    /// `SESSION_MAX_AGE_SECONDS`: a session ends this long after sign-in,
+    /// however much it is used (14 days).
+    pub session_max_age: Duration,
+    /// `STEP_UP_REQUIRED`: sensitive actions demand a fresh re-authentication
+    /// (true; false is refused in production).
+    pub step_up_required: bool,
+    /// `STEP_UP_MAX_AGE_SECONDS`: how fresh that re-authentication must be (300).
+    pub step_up_max_age: Duration,
+    /// `AUDIT_ACCESS_LOG_RETENTION_DAYS`: access-log months older than this are dropped (90).
+    pub access_log_retention_days: u32,
+    /// `AUDIT_ACCESS_LOG_RETENTION_ENABLED`: whether the periodic job drops old months.
+    pub access_log_retention_enabled: bool,
 }
+
+/// The OIDC relying-party settings. Endpoints and keys come from the
+/// provider's discovery document under `OIDC_OP_ISSUER`.
+#[derive(Clone, Debug)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "each flag is one environment variable"
+)]
+pub struct OidcConfig {
+    /// `OIDC_OP_ISSUER`: the provider's issuer URL, the expected `iss` of ID
+    /// tokens. Required in production; unset elsewhere, sign-in is unavailable.
+    pub issuer: Option<String>,
+    /// `OIDC_RP_CLIENT_ID`: our client id at the provider.
+    pub client_id: String,
+    /// `OIDC_RP_CLIENT_SECRET` (or `_FILE`): our client secret.
+    pub client_secret: Secret,
+    /// `OIDC_RP_SIGN_ALGO`: the ID-token signature algorithm (`RS256`).
+    pub sign_algo: String,
+    /// `OIDC_USE_PKCE`: send a PKCE S256 challenge (true).
+    pub use_pkce: bool,
+    /// `OIDC_VERIFY_SSL`: verify the provider's TLS certificate (true; false
+    /// only outside production, for a self-signed local provider).
+    pub verify_tls: bool,
+    /// `OIDC_GROUPS_CLAIM`: the claim that carries groups (`groups`).
+    pub groups_claim: String,
+    /// `OIDC_ADMIN_GROUP`: membership makes a global admin (`advisoryhub-security`).
+    pub admin_group: String,
+    /// `OIDC_REQUIRE_EMAIL_VERIFIED`: treat an absent `email_verified` as unverified.
+    pub require_email_verified: bool,
+}
+
+/// ID-token algorithms we accept for `OIDC_RP_SIGN_ALGO`.
+pub const OIDC_SIGN_ALGOS: &[&str] = &[
+    "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA", "HS256",
+];
 
 /// One problem with one variable.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -261,6 +312,49 @@ impl Reader<'_> {
             self.problem(var, format!("expected an http(s):// URL, got {v:?}"));
             None
         }
+    }
+}
+
+fn read_oidc(r: &mut Reader<'_>) -> OidcConfig {
+    // Kept exactly as given: `iss` must match it character for character,
+    // trailing slash included.
+    let issuer = r.get("OIDC_OP_ISSUER");
+    if let Some(url) = issuer.as_deref()
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        r.problem("OIDC_OP_ISSUER", format!("expected an http(s):// URL, got {url:?}"));
+    }
+    let client_id = r.get("OIDC_RP_CLIENT_ID").unwrap_or_default();
+    if issuer.is_some() && client_id.is_empty() {
+        r.problem("OIDC_RP_CLIENT_ID", "required when OIDC_OP_ISSUER is set");
+    }
+    let client_secret = r
+        .secret("OIDC_RP_CLIENT_SECRET", "OIDC_RP_CLIENT_SECRET_FILE")
+        .unwrap_or_default();
+    let sign_algo = r.get("OIDC_RP_SIGN_ALGO").unwrap_or_else(|| "RS256".into());
+    if !OIDC_SIGN_ALGOS.contains(&sign_algo.as_str()) {
+        r.problem(
+            "OIDC_RP_SIGN_ALGO",
+            format!("expected one of {}, got {sign_algo:?}", OIDC_SIGN_ALGOS.join(", ")),
+        );
+    }
+    if sign_algo == "HS256" && client_secret.is_empty() {
+        r.problem("OIDC_RP_CLIENT_SECRET", "HS256 signs with the client secret, which is empty");
+    }
+    let groups_claim = r.get("OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into());
+    let admin_group = r
+        .get("OIDC_ADMIN_GROUP")
+        .unwrap_or_else(|| "advisoryhub-security".into());
+    OidcConfig {
+        issuer,
+        client_id,
+        client_secret: Secret(client_secret),
+        sign_algo,
+        use_pkce: r.bool("OIDC_USE_PKCE", true),
+        verify_tls: r.bool("OIDC_VERIFY_SSL", true),
+        groups_claim,
+        admin_group,
+        require_email_verified: r.bool("OIDC_REQUIRE_EMAIL_VERIFIED", false),
     }
 }
 
@@ -507,6 +601,18 @@ impl Config {
             }),
         };
 
+        let oidc = read_oidc(&mut r);
+        let session_idle = seconds(&mut r, "SESSION_IDLE_SECONDS", 3 * 86_400, 365 * 86_400);
+        let session_max_age = seconds(&mut r, "SESSION_MAX_AGE_SECONDS", 14 * 86_400, 365 * 86_400);
+        let step_up_required = r.bool("STEP_UP_REQUIRED", true);
+        let step_up_max_age = seconds(&mut r, "STEP_UP_MAX_AGE_SECONDS", 300, 86_400);
+        let access_log_retention_days =
+            r.parse("AUDIT_ACCESS_LOG_RETENTION_DAYS", 90u32, "a number of days");
+        if !(1..=36_500).contains(&access_log_retention_days) {
+            r.problem("AUDIT_ACCESS_LOG_RETENTION_DAYS", "must be between 1 and 36500");
+        }
+        let access_log_retention_enabled = r.bool("AUDIT_ACCESS_LOG_RETENTION_ENABLED", true);
+
         let config = Config {
             app_env,
             secret_key: Secret(secret_key),
@@ -535,6 +641,13 @@ impl Config {
             job_retention_days,
             ratelimit_enabled,
             schedule_intervals,
+            oidc,
+            session_idle,
+            session_max_age,
+            step_up_required,
+            step_up_max_age,
+            access_log_retention_days,
+            access_log_retention_enabled,
         };
         let mut problems = r.problems;
         if config.app_env.is_production() {
@@ -596,6 +709,26 @@ impl Config {
             push(
                 "CSRF_TRUSTED_ORIGINS",
                 "origins must be https:// in production",
+            );
+        }
+        if self.oidc.issuer.is_none() {
+            push("OIDC_OP_ISSUER", "required in production: users sign in through OIDC");
+        }
+        if self
+            .oidc
+            .issuer
+            .as_deref()
+            .is_some_and(|u| !u.starts_with("https://"))
+        {
+            push("OIDC_OP_ISSUER", "must be https:// in production");
+        }
+        if !self.oidc.verify_tls {
+            push("OIDC_VERIFY_SSL", "false is for a local development provider only");
+        }
+        if !self.step_up_required {
+            push(
+                "STEP_UP_REQUIRED",
+                "false is for development only: sensitive actions need a fresh sign-in",
             );
         }
         out
@@ -683,13 +816,33 @@ mod tests {
             ),
             ("METRICS_PORT", "9808"),
             ("USE_X_FORWARDED_PROTO", "true"),
+            ("OIDC_OP_ISSUER", "https://id.example.org/"),
+            ("OIDC_RP_CLIENT_ID", "advisoryhub"),
         ])
         .unwrap();
         assert!(c.secure_cookies());
+        assert_eq!(c.oidc.issuer.as_deref(), Some("https://id.example.org/"));
+        assert!(c.step_up_required);
         assert_eq!(c.metrics, MetricsListener::Port(9808));
         assert!(c.allowed_hosts[1].matches("a.internal.example.org"));
         assert!(c.allowed_hosts[1].matches("internal.example.org"));
         assert!(!c.allowed_hosts[1].matches("evilinternal.example.org"));
+    }
+
+    #[test]
+    fn production_refuses_a_development_sign_in() {
+        let err = load(&[
+            ("OIDC_OP_ISSUER", "http://127.0.0.1:8701"),
+            ("OIDC_VERIFY_SSL", "false"),
+            ("STEP_UP_REQUIRED", "false"),
+        ])
+        .unwrap_err();
+        let vars = vars_of(&err);
+        for var in ["OIDC_OP_ISSUER", "OIDC_RP_CLIENT_ID", "OIDC_VERIFY_SSL", "STEP_UP_REQUIRED"] {
+            assert!(vars.contains(&var), "{var} missing from {vars:?}");
+        }
+        let err = load(&[("SECRET_KEY", "k3y-with-enough-entropy-0123456789abcdef")]).unwrap_err();
+        assert!(vars_of(&err).contains(&"OIDC_OP_ISSUER"));
     }
 
     #[test]

@@ -1,5 +1,9 @@
 //! AdvisoryHub: the private system of record for security advisories.
 
+pub mod access;
+pub mod admin;
+pub mod audit;
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;

@@ -8,8 +8,11 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 
 use super::assets::ASSETS;
+use super::error::AppError;
+use super::flash::{self, Flash};
 use super::layers::CspNonce;
 use super::routes;
+use crate::auth::{Identity, MaybeUser, csrf, session_error, session_of};
 use crate::config::Config;
 use crate::i18n::{Lang, Translator};
 
@@ -27,6 +30,12 @@ pub struct PageContext {
     pub here: String,
     pub repo_url: Option<String>,
     pub discussions_url: Option<String>,
+    /// The signed-in user, if any.
+    pub user: Option<Identity>,
+    /// The session's CSRF token, for every form and the htmx meta tag.
+    pub csrf_token: String,
+    /// One-time messages queued by the previous request.
+    pub messages: Vec<Flash>,
 }
 
 impl PageContext {
@@ -63,6 +72,29 @@ impl PageContext {
         routes::SET_LANGUAGE
     }
 
+    pub fn sign_in_path(&self) -> String {
+        routes::sign_in_url(Some(&self.here))
+    }
+
+    pub fn sign_out_path(&self) -> &'static str {
+        routes::SIGN_OUT
+    }
+
+    pub fn account_path(&self) -> &'static str {
+        routes::ACCOUNT
+    }
+
+    /// The name to show for the signed-in user.
+    pub fn user_label(&self) -> &str {
+        self.user.as_ref().map_or("", |u| {
+            if u.display_name.trim().is_empty() {
+                u.email.as_str()
+            } else {
+                u.display_name.trim()
+            }
+        })
+    }
+
     pub fn version(&self) -> &'static str {
         env!("CARGO_PKG_VERSION")
     }
@@ -73,10 +105,14 @@ where
     S: Send + Sync,
     Arc<Config>: FromRef<S>,
 {
-    type Rejection = std::convert::Infallible;
+    type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let config = Arc::<Config>::from_ref(state);
+        let MaybeUser(user) = MaybeUser::from_request_parts(parts, state).await?;
+        let session = session_of(parts)?;
+        let csrf_token = csrf::token(&session).await.map_err(session_error)?;
+        let messages = flash::take(&session).await.map_err(session_error)?;
         let nonce = parts
             .extensions
             .get::<CspNonce>()
@@ -91,6 +127,9 @@ where
                 .map_or_else(|| routes::HOME.to_owned(), |p| p.as_str().to_owned()),
             repo_url: config.repo_url.clone(),
             discussions_url: config.discussions_url.clone(),
+            user,
+            csrf_token,
+            messages,
         })
     }
 }

@@ -26,6 +26,10 @@ use crate::i18n::{Lang, Translator};
 #[derive(Clone, Debug)]
 pub struct ErrorDetail(pub String);
 
+/// A local page the error page offers to go back to and try again.
+#[derive(Clone, Debug)]
+pub struct RetryLink(pub String);
+
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -169,6 +173,7 @@ struct ErrorPage<'a> {
     title: String,
     body: String,
     detail: Option<&'a str>,
+    retry: Option<&'a str>,
     request_id: Option<&'a str>,
     css_url: &'a str,
     css_integrity: &'a str,
@@ -213,6 +218,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         None => None,
     };
     let detail = detail.filter(|_| status.is_client_error());
+    let retry = parts.extensions.remove::<RetryLink>().map(|r| r.0);
     let t = Translator::new(lang);
     let (title_key, body_key) = message_keys(status);
     let rendered: Result<(HeaderValue, String), askama::Error> = match shape {
@@ -240,6 +246,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
                 title: t.t(title_key),
                 body: t.t(body_key),
                 detail: detail.as_deref(),
+                retry: retry.as_deref(),
                 request_id: request_id.as_ref().map(|r| r.0.as_str()),
                 css_url: css.map_or("", |a| a.url.as_str()),
                 css_integrity: css.map_or("", |a| a.integrity.as_str()),

@@ -91,12 +91,24 @@ fn new_nonce() -> String {
     base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes())
 }
 
+/// The identity provider's origin: forms that sign out (or need a step-up)
+/// end in a redirect there, and browsers apply `form-action` to the whole
+/// redirect chain of a form POST.
+fn provider_origin(config: &Config) -> Option<String> {
+    let issuer = config.oidc.issuer.as_deref()?;
+    let (scheme, rest) = issuer.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    (!authority.is_empty() && !authority.contains(['\'', ';', ' ']))
+        .then(|| format!("{scheme}://{authority}"))
+}
+
 /// The Content-Security-Policy for one nonce.
 pub fn content_security_policy(config: &Config, nonce: &str) -> String {
     let mut csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'strict-dynamic' 'report-sample'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
-         form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'"
+         form-action 'self'{}; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+        provider_origin(config).map(|o| format!(" {o}")).unwrap_or_default()
     );
     if let Some(uri) = &config.csp_report_uri {
         csp.push_str("; report-uri ");
@@ -233,7 +245,7 @@ pub async fn allowed_hosts(State(state): State<AppState>, req: Request, next: Ne
 }
 
 /// Whether the request reached the edge over HTTPS.
-fn is_secure(config: &Config, headers: &HeaderMap) -> bool {
+pub fn is_secure(config: &Config, headers: &HeaderMap) -> bool {
     config.use_x_forwarded_proto
         && headers
             .get(X_FORWARDED_PROTO)

@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod context;
 pub mod error;
+pub mod flash;
 pub mod layers;
 pub mod pages;
 pub mod ratelimit;
@@ -17,6 +18,7 @@ use axum::extract::FromRef;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
+use crate::auth::oidc::Oidc;
 use crate::config::Config;
 use crate::ops::metrics::Metrics;
 
@@ -26,6 +28,19 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub pool: PgPool,
     pub metrics: Metrics,
+    pub oidc: Arc<Oidc>,
+}
+
+impl AppState {
+    pub fn new(config: Arc<Config>, pool: PgPool, metrics: Metrics) -> Result<AppState, String> {
+        let oidc = Oidc::new(config.clone()).map_err(|e| format!("OIDC HTTP client: {e}"))?;
+        Ok(AppState {
+            config,
+            pool,
+            metrics,
+            oidc: Arc::new(oidc),
+        })
+    }
 }
 
 impl FromRef<AppState> for PgPool {

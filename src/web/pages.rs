@@ -4,14 +4,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::AppState;
 use super::context::PageContext;
 use super::error::AppError;
-use super::layers::is_same_origin;
 use super::routes;
 use crate::i18n::{LANG_COOKIE, Lang};
 
@@ -40,12 +39,8 @@ pub struct LanguageForm {
 #[tracing::instrument(name = "http.i18n.lang.post", skip_all)]
 pub async fn set_language(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Form(form): Form<LanguageForm>,
 ) -> Result<Response, AppError> {
-    if !is_same_origin(&state.config, &headers) {
-        return Err(AppError::Forbidden("Cross-site request refused.".into()));
-    }
     let Some(lang) = Lang::from_tag(&form.lang).filter(|l| l.tag() == form.lang) else {
         return Err(AppError::BadRequest(format!(
             "Unknown language {:?}.",

@@ -16,6 +16,7 @@ use tower_http::timeout::TimeoutLayer;
 use super::ratelimit::{self, RouteLimit};
 use super::{AppState, assets, error, layers, pages, routes};
 use crate::config::MetricsListener;
+use crate::{admin, auth};
 use crate::jobs::worker::Heartbeat;
 use crate::ops::{health, metrics};
 use crate::ratelimit::Rate;
@@ -44,6 +45,16 @@ pub fn app(state: AppState) -> Router {
                 ratelimit::enforce,
             )),
         )
+        .route(routes::SIGN_IN, get(auth::routes::authenticate))
+        .route(routes::OIDC_CALLBACK, get(auth::routes::callback))
+        .route(routes::STEP_UP, get(auth::routes::step_up))
+        .route(routes::SIGN_OUT, post(auth::routes::logout))
+        .route(routes::SIGNED_OUT, get(auth::routes::signed_out))
+        .route(routes::ACCOUNT, get(auth::routes::account))
+        .route(routes::ACCOUNT_END_SESSIONS, post(auth::routes::end_sessions))
+        .route(routes::ADMIN_USER, get(admin::users::show))
+        .route(routes::ADMIN_USER_BAN, post(admin::users::ban))
+        .route(routes::ADMIN_USER_UNBAN, post(admin::users::unban))
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))
         .route(routes::STATIC, get(assets::serve));
@@ -58,6 +69,9 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
     let body_limit = state.config.max_request_body_bytes;
     router
         .fallback(|| async { StatusCode::NOT_FOUND })
+        // Innermost: the CSRF check reads the session the layer below loads.
+        .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
+        .layer(auth::session::layer(&state.config, state.pool.clone()))
         .layer(
             ServiceBuilder::new()
                 .layer(from_fn_with_state(state.clone(), layers::observe))

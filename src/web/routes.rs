@@ -7,6 +7,16 @@ pub const READYZ: &str = "/readyz";
 pub const METRICS: &str = "/metrics";
 pub const SET_LANGUAGE: &str = "/i18n/lang";
 pub const STATIC: &str = "/static/{*path}";
+pub const SIGN_IN: &str = "/oidc/authenticate/";
+pub const OIDC_CALLBACK: &str = "/oidc/callback/";
+pub const STEP_UP: &str = "/oidc/step-up/";
+pub const SIGN_OUT: &str = "/oidc/logout/";
+pub const SIGNED_OUT: &str = "/accounts/signed-out/";
+pub const ACCOUNT: &str = "/account/";
+pub const ACCOUNT_END_SESSIONS: &str = "/account/sessions/end-all/";
+pub const ADMIN_USER: &str = "/admin/users/{id}/";
+pub const ADMIN_USER_BAN: &str = "/admin/users/{id}/ban/";
+pub const ADMIN_USER_UNBAN: &str = "/admin/users/{id}/unban/";
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
 
@@ -15,10 +25,60 @@ pub fn exempt_from_https_redirect(path: &str) -> bool {
     matches!(path, HEALTHZ | READYZ | METRICS)
 }
 
+/// Where sign-in starts, returning to `next` afterwards.
+pub fn sign_in_url(next: Option<&str>) -> String {
+    match next.filter(|n| is_local_path(n) && *n != HOME) {
+        Some(n) => format!("{SIGN_IN}?next={}", percent_encode(n)),
+        None => SIGN_IN.to_owned(),
+    }
+}
+
+/// The page of one user in the admin console.
+pub fn admin_user(id: i64) -> String {
+    ADMIN_USER.replace("{id}", &id.to_string())
+}
+
+pub fn admin_user_ban(id: i64) -> String {
+    ADMIN_USER_BAN.replace("{id}", &id.to_string())
+}
+
+pub fn admin_user_unban(id: i64) -> String {
+    ADMIN_USER_UNBAN.replace("{id}", &id.to_string())
+}
+
+/// Percent-encodes everything but unreserved characters, for a query value.
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Whether `next` is a path on this site, safe to redirect to.
 pub fn is_local_path(next: &str) -> bool {
     next.starts_with('/')
         && !next.starts_with("//")
         && !next.contains('\\')
         && !next.chars().any(char::is_control)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_in_returns_only_to_local_paths() {
+        assert_eq!(sign_in_url(None), SIGN_IN);
+        assert_eq!(
+            sign_in_url(Some("/account/?a=1&b=2")),
+            "/oidc/authenticate/?next=/account/%3Fa%3D1%26b%3D2"
+        );
+        assert_eq!(sign_in_url(Some("//evil.example/")), SIGN_IN);
+        assert_eq!(sign_in_url(Some("https://evil.example/")), SIGN_IN);
+    }
 }

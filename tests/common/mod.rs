@@ -163,11 +163,7 @@ pub fn app(config: Config, pool: PgPool) -> Router {
 }
 
 pub fn state(config: Config, pool: PgPool) -> AppState {
-    AppState {
-        config: Arc::new(config),
-        pool,
-        metrics: Metrics::new().unwrap(),
-    }
+    AppState::new(Arc::new(config), pool, Metrics::new().unwrap()).unwrap()
 }
 
 /// A response with its body read.

@@ -1,0 +1,3 @@
+//! The admin console: global admins only.
+
+pub mod users;

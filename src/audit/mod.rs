@@ -1,0 +1,5 @@
+//! What happened and who did it. The access log keeps ephemeral events
+//! (sign-ins, views, deliveries) in monthly partitions that retention drops
+//! whole (INV-AUDIT-5).
+
+pub mod access_log;
