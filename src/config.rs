@@ -322,7 +322,10 @@ fn read_oidc(r: &mut Reader<'_>) -> OidcConfig {
     if let Some(url) = issuer.as_deref()
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
-        r.problem("OIDC_OP_ISSUER", format!("expected an http(s):// URL, got {url:?}"));
+        r.problem(
+            "OIDC_OP_ISSUER",
+            format!("expected an http(s):// URL, got {url:?}"),
+        );
     }
     let client_id = r.get("OIDC_RP_CLIENT_ID").unwrap_or_default();
     if issuer.is_some() && client_id.is_empty() {
@@ -335,13 +338,21 @@ fn read_oidc(r: &mut Reader<'_>) -> OidcConfig {
     if !OIDC_SIGN_ALGOS.contains(&sign_algo.as_str()) {
         r.problem(
             "OIDC_RP_SIGN_ALGO",
-            format!("expected one of {}, got {sign_algo:?}", OIDC_SIGN_ALGOS.join(", ")),
+            format!(
+                "expected one of {}, got {sign_algo:?}",
+                OIDC_SIGN_ALGOS.join(", ")
+            ),
         );
     }
     if sign_algo == "HS256" && client_secret.is_empty() {
-        r.problem("OIDC_RP_CLIENT_SECRET", "HS256 signs with the client secret, which is empty");
+        r.problem(
+            "OIDC_RP_CLIENT_SECRET",
+            "HS256 signs with the client secret, which is empty",
+        );
     }
-    let groups_claim = r.get("OIDC_GROUPS_CLAIM").unwrap_or_else(|| "groups".into());
+    let groups_claim = r
+        .get("OIDC_GROUPS_CLAIM")
+        .unwrap_or_else(|| "groups".into());
     let admin_group = r
         .get("OIDC_ADMIN_GROUP")
         .unwrap_or_else(|| "advisoryhub-security".into());
@@ -609,7 +620,10 @@ impl Config {
         let access_log_retention_days =
             r.parse("AUDIT_ACCESS_LOG_RETENTION_DAYS", 90u32, "a number of days");
         if !(1..=36_500).contains(&access_log_retention_days) {
-            r.problem("AUDIT_ACCESS_LOG_RETENTION_DAYS", "must be between 1 and 36500");
+            r.problem(
+                "AUDIT_ACCESS_LOG_RETENTION_DAYS",
+                "must be between 1 and 36500",
+            );
         }
         let access_log_retention_enabled = r.bool("AUDIT_ACCESS_LOG_RETENTION_ENABLED", true);
 
@@ -712,7 +726,10 @@ impl Config {
             );
         }
         if self.oidc.issuer.is_none() {
-            push("OIDC_OP_ISSUER", "required in production: users sign in through OIDC");
+            push(
+                "OIDC_OP_ISSUER",
+                "required in production: users sign in through OIDC",
+            );
         }
         if self
             .oidc
@@ -723,7 +740,10 @@ impl Config {
             push("OIDC_OP_ISSUER", "must be https:// in production");
         }
         if !self.oidc.verify_tls {
-            push("OIDC_VERIFY_SSL", "false is for a local development provider only");
+            push(
+                "OIDC_VERIFY_SSL",
+                "false is for a local development provider only",
+            );
         }
         if !self.step_up_required {
             push(
@@ -838,7 +858,12 @@ mod tests {
         ])
         .unwrap_err();
         let vars = vars_of(&err);
-        for var in ["OIDC_OP_ISSUER", "OIDC_RP_CLIENT_ID", "OIDC_VERIFY_SSL", "STEP_UP_REQUIRED"] {
+        for var in [
+            "OIDC_OP_ISSUER",
+            "OIDC_RP_CLIENT_ID",
+            "OIDC_VERIFY_SSL",
+            "STEP_UP_REQUIRED",
+        ] {
             assert!(vars.contains(&var), "{var} missing from {vars:?}");
         }
         let err = load(&[("SECRET_KEY", "k3y-with-enough-entropy-0123456789abcdef")]).unwrap_err();

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod i18n;
 pub mod jobs;
 pub mod ops;

@@ -236,7 +236,10 @@ async fn replace_groups(
 }
 
 /// The group names a user holds in the mirror, sorted.
-pub async fn group_names(conn: &mut PgConnection, user_id: i64) -> Result<Vec<String>, sqlx::Error> {
+pub async fn group_names(
+    conn: &mut PgConnection,
+    user_id: i64,
+) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "SELECT g.name FROM user_group ug JOIN oidc_group g ON g.id = ug.group_id
          WHERE ug.user_id = $1 ORDER BY g.name",
@@ -285,7 +288,10 @@ pub async fn ban(
 }
 
 /// Lifts a ban; returns the reason it had.
-pub async fn unban(conn: &mut PgConnection, user_id: i64) -> Result<(BanChange, String), sqlx::Error> {
+pub async fn unban(
+    conn: &mut PgConnection,
+    user_id: i64,
+) -> Result<(BanChange, String), sqlx::Error> {
     let previous = sqlx::query_scalar!(
         "UPDATE app_user u SET is_active = true, banned_at = NULL, banned_by = NULL, ban_reason = ''
          FROM app_user old WHERE u.id = $1 AND old.id = u.id AND u.banned_at IS NOT NULL
@@ -302,10 +308,13 @@ pub async fn unban(conn: &mut PgConnection, user_id: i64) -> Result<(BanChange, 
 }
 
 async fn exists(conn: &mut PgConnection, user_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query_scalar!("SELECT EXISTS (SELECT 1 FROM app_user WHERE id = $1)", user_id)
-        .fetch_one(conn)
-        .await?
-        .unwrap_or(false))
+    Ok(sqlx::query_scalar!(
+        "SELECT EXISTS (SELECT 1 FROM app_user WHERE id = $1)",
+        user_id
+    )
+    .fetch_one(conn)
+    .await?
+    .unwrap_or(false))
 }
 
 #[cfg(test)]
@@ -321,7 +330,13 @@ mod tests {
         for yes in [json!(true), json!("true"), json!("1"), json!("YES")] {
             assert!(email_trusted(Some(&yes), true), "{yes}");
         }
-        for no in [json!(false), json!("false"), json!(null), json!(1), json!("maybe")] {
+        for no in [
+            json!(false),
+            json!("false"),
+            json!(null),
+            json!(1),
+            json!("maybe"),
+        ] {
             assert!(!email_trusted(Some(&no), false), "{no}");
         }
     }

@@ -21,7 +21,9 @@ fn require_admin(user: &Identity) -> Result<(), AppError> {
     if user.is_admin {
         Ok(())
     } else {
-        Err(AppError::Forbidden("Only global admins may use the admin console.".into()))
+        Err(AppError::Forbidden(
+            "Only global admins may use the admin console.".into(),
+        ))
     }
 }
 
@@ -143,14 +145,20 @@ pub async fn ban(
     let (level, message) = if id == me.id {
         (Level::Error, "You cannot ban your own account.".to_owned())
     } else if form.reason.trim().is_empty() {
-        (Level::Error, "A reason is required to ban an account.".to_owned())
+        (
+            Level::Error,
+            "A reason is required to ban an account.".to_owned(),
+        )
     } else {
         let mut conn = state.pool.acquire().await.map_err(to_response)?;
         match users::ban(&mut conn, id, Some(me.id), form.reason.trim())
             .await
             .map_err(to_response)?
         {
-            BanChange::Changed => (Level::Success, "The account has been banned and signed out.".to_owned()),
+            BanChange::Changed => (
+                Level::Success,
+                "The account has been banned and signed out.".to_owned(),
+            ),
             BanChange::Unchanged => (Level::Info, "The account was already banned.".to_owned()),
             BanChange::NoSuchUser => return Err(AppError::NotFound.into_response()),
         }

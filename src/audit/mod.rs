@@ -3,3 +3,4 @@
 //! whole (INV-AUDIT-5).
 
 pub mod access_log;
+pub mod partitions;

@@ -70,15 +70,20 @@ impl Refusal {
 
 /// The middleware: lets safe methods through, checks the rest.
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE)
-        || exempt(req.uri().path())
+    if matches!(
+        *req.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+    ) || exempt(req.uri().path())
     {
         return next.run(req).await;
     }
     match check(&state, req).await {
         Ok(req) => next.run(req).await,
         Err((refusal, retry)) => {
-            tracing::warn!(reason = refusal.as_str(), "refused a request that failed the CSRF check");
+            tracing::warn!(
+                reason = refusal.as_str(),
+                "refused a request that failed the CSRF check"
+            );
             refused(retry)
         }
     }

@@ -37,6 +37,14 @@ pub(crate) fn session_error(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal(Box::new(e))
 }
 
+/// A 302 redirect, as the sign-in redirects are specified (axum's `Redirect`
+/// offers 303 and 307 only).
+pub(crate) fn found(url: &str) -> Response {
+    let mut resp = Redirect::to(url).into_response();
+    *resp.status_mut() = StatusCode::FOUND;
+    resp
+}
+
 /// The signed-in user, if any. Loading it is the session's one query.
 #[derive(Clone, Debug)]
 pub struct MaybeUser(pub Option<Identity>);
@@ -100,7 +108,7 @@ impl IntoResponse for SignInRequired {
             }
             resp
         } else {
-            Redirect::to(&url).into_response()
+            found(&url)
         }
     }
 }

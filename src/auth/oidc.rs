@@ -11,16 +11,15 @@ use std::time::{Duration, Instant};
 
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreClaimName, CoreClaimType,
-    CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim, CoreGrantType,
-    CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
-    CoreJwsSigningAlgorithm, CoreResponseMode, CoreResponseType, CoreRevocableToken,
-    CoreRevocationErrorResponse, CoreSubjectIdentifierType, CoreTokenIntrospectionResponse,
-    CoreTokenType,
+    CoreClientAuthMethod, CoreErrorResponseType, CoreGenderClaim, CoreGrantType, CoreJsonWebKey,
+    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreJwsSigningAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreRevocableToken, CoreRevocationErrorResponse,
+    CoreSubjectIdentifierType, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
     AdditionalClaims, AdditionalProviderMetadata, AuthorizationCode, Client, ClientId,
-    ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, HttpRequest, HttpResponse, IdTokenFields, IssuerUrl, Nonce, OAuth2TokenResponse,
+    ClientSecret, CsrfToken, EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet,
+    HttpRequest, HttpResponse, IdTokenFields, IssuerUrl, Nonce, OAuth2TokenResponse,
     PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope,
     StandardErrorResponse, StandardTokenResponse, TokenResponse,
 };
@@ -110,7 +109,9 @@ pub enum SignInError {
     ProviderUnavailable(String),
     #[error("the identity provider refused the sign-in: {0}")]
     ProviderError(String),
-    #[error("this sign-in response does not match a sign-in started here (it may be old, used already, or forged)")]
+    #[error(
+        "this sign-in response does not match a sign-in started here (it may be old, used already, or forged)"
+    )]
     UnknownState,
     #[error("the authorization code was not accepted: {0}")]
     CodeRejected(String),
@@ -405,9 +406,10 @@ impl Oidc {
         let id_token = tokens
             .id_token()
             .ok_or_else(|| SignInError::InvalidIdToken("the provider sent no ID token".into()))?;
-        let alg: CoreJwsSigningAlgorithm =
-            serde_json::from_value(serde_json::Value::String(self.config.oidc.sign_algo.clone()))
-                .map_err(|e| SignInError::InvalidIdToken(e.to_string()))?;
+        let alg: CoreJwsSigningAlgorithm = serde_json::from_value(serde_json::Value::String(
+            self.config.oidc.sign_algo.clone(),
+        ))
+        .map_err(|e| SignInError::InvalidIdToken(e.to_string()))?;
         let verifier = client.id_token_verifier().set_allowed_algs(vec![alg]);
         let nonce = Nonce::new(flow.nonce.clone());
         let id_claims = id_token
@@ -521,6 +523,9 @@ mod tests {
         assert_eq!(flows.len(), MAX_FLOWS);
         assert!(take_flow(&mut flows, "0", 1010).is_none());
         let mut flows = vec![flow("old", 0)];
-        assert!(take_flow(&mut flows, "old", FLOW_TTL_SECONDS).is_none(), "expired");
+        assert!(
+            take_flow(&mut flows, "old", FLOW_TTL_SECONDS).is_none(),
+            "expired"
+        );
     }
 }

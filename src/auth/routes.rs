@@ -15,7 +15,7 @@ use tower_sessions::Session;
 use super::oidc::{PendingFlow, SignInError, keep_flows, take_flow};
 use super::session::{self as store, keys};
 use super::step_up::grants_step_up;
-use super::{MaybeUser, RequireUser, csrf, session_error};
+use super::{MaybeUser, RequireUser, csrf, found, session_error};
 use crate::access::users::{self, SignInRefused};
 use crate::audit::access_log::{self, AccessAction, RequestOrigin};
 use crate::config::Config;
@@ -46,13 +46,6 @@ pub fn public_origin(config: &Config, headers: &HeaderMap) -> String {
 
 fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
-}
-
-fn found(url: &str) -> Response {
-    // 302, as the OIDC redirects are specified; axum's Redirect has no 302.
-    let mut resp = Redirect::to(url).into_response();
-    *resp.status_mut() = StatusCode::FOUND;
-    resp
 }
 
 fn origin_of(addr: Option<&ClientAddr>, headers: &HeaderMap) -> RequestOrigin {
@@ -141,10 +134,7 @@ async fn start(
     );
     let next = next.filter(|n| routes::is_local_path(n));
     let now = now();
-    let (url, flow) = state
-        .oidc
-        .begin(&redirect_uri, next, step_up, now)
-        .await?;
+    let (url, flow) = state.oidc.begin(&redirect_uri, next, step_up, now).await?;
     let flows: Vec<PendingFlow> = session
         .get(keys::OIDC_FLOWS)
         .await
@@ -166,7 +156,10 @@ async fn fail(
     query: &CallbackQuery,
 ) -> Response {
     tracing::warn!(reason = failure.code, message = %failure.message, "sign-in failed");
-    let clip = |s: &Option<String>| s.as_deref().map(|v| v.chars().take(500).collect::<String>());
+    let clip = |s: &Option<String>| {
+        s.as_deref()
+            .map(|v| v.chars().take(500).collect::<String>())
+    };
     let metadata = json!({
         "reason": failure.code,
         "error": clip(&query.error),
@@ -175,7 +168,8 @@ async fn fail(
     match state.pool.acquire().await {
         Ok(mut conn) => {
             if let Err(e) =
-                access_log::record(&mut conn, AccessAction::FailedLogin, None, metadata, origin).await
+                access_log::record(&mut conn, AccessAction::FailedLogin, None, metadata, origin)
+                    .await
             {
                 tracing::error!(error = %e, "could not record a failed sign-in");
             }
@@ -292,7 +286,11 @@ async fn complete(
     if let Some(error) = &query.error {
         let description = query.error_description.as_deref().unwrap_or_default();
         return Err(SignInError::ProviderError(
-            format!("{error} {description}").trim().chars().take(300).collect(),
+            format!("{error} {description}")
+                .trim()
+                .chars()
+                .take(300)
+                .collect(),
         )
         .into());
     }
@@ -316,8 +314,8 @@ async fn complete(
             "step-up not granted: the provider did not prove a fresh credential entry"
         );
     }
-    let signed_in_at =
-        OffsetDateTime::from_unix_timestamp(now).map_err(|e| SignInError::ProviderError(e.to_string()))?;
+    let signed_in_at = OffsetDateTime::from_unix_timestamp(now)
+        .map_err(|e| SignInError::ProviderError(e.to_string()))?;
     let mut tx = state.pool.begin().await.map_err(SignInRefused::from)?;
     let user = users::sign_in(
         &mut tx,
@@ -349,7 +347,10 @@ async fn complete(
         (keys::USER_AGENT, json!(origin.user_agent)),
     ];
     for (key, value) in inserts {
-        session.insert_value(key, value).await.map_err(store_error)?;
+        session
+            .insert_value(key, value)
+            .await
+            .map_err(store_error)?;
     }
     csrf::rotate(session).await.map_err(store_error)?;
     if step_up {

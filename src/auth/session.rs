@@ -248,10 +248,12 @@ impl SessionStore for PgStore {
 
 /// Ends every session of a user (ban, sign-out everywhere).
 pub async fn end_all_for_user(conn: &mut PgConnection, user_id: i64) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query!("DELETE FROM web_session WHERE user_id = $1", user_id)
-        .execute(conn)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query!("DELETE FROM web_session WHERE user_id = $1", user_id)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// One of a user's live sessions, for the account page.

@@ -11,9 +11,9 @@ use tower_sessions::Session;
 
 use super::session::keys;
 use super::session_error;
-use crate::web::routes;
 use crate::config::Config;
 use crate::web::error::AppError;
+use crate::web::routes;
 
 /// Whether the session holds a step-up fresh enough for a sensitive action.
 pub async fn is_fresh(session: &Session, config: &Config) -> Result<bool, AppError> {

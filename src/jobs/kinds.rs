@@ -3,6 +3,7 @@
 use super::bench::BenchJob;
 use super::housekeeping::{PruneJobs, SweepEphemeral};
 use super::registry::Registry;
+use crate::audit::partitions::MaintainAccessLogPartitions;
 
 /// The registry of the `worker` process.
 pub fn registry() -> Registry {
@@ -10,4 +11,5 @@ pub fn registry() -> Registry {
         .register::<PruneJobs>()
         .register::<SweepEphemeral>()
         .register::<BenchJob>()
+        .register::<MaintainAccessLogPartitions>()
 }

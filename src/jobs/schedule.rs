@@ -15,6 +15,7 @@ use tokio::sync::watch;
 
 use super::housekeeping::{PruneJobs, SweepEphemeral};
 use super::{EnqueueError, NewJob};
+use crate::audit::partitions::MaintainAccessLogPartitions;
 use crate::config::Config;
 use crate::ops::metrics::Metrics;
 
@@ -28,15 +29,17 @@ pub struct Schedule {
 
 /// The schedules and their default intervals; `SCHEDULE_INTERVALS` may
 /// override an interval by name.
-pub const DEFAULTS: [(&str, Duration); 2] = [
+pub const DEFAULTS: [(&str, Duration); 3] = [
     ("prune-jobs", Duration::from_hours(1)),
     ("ephemeral-sweep", Duration::from_mins(5)),
+    ("access-log-partitions", Duration::from_hours(24)),
 ];
 
 fn job_for(name: &str) -> Option<fn() -> Result<NewJob, serde_json::Error>> {
     match name {
         "prune-jobs" => Some(|| NewJob::of(&PruneJobs)),
         "ephemeral-sweep" => Some(|| NewJob::of(&SweepEphemeral)),
+        "access-log-partitions" => Some(|| NewJob::of(&MaintainAccessLogPartitions)),
         _ => None,
     }
 }

@@ -108,7 +108,9 @@ pub fn content_security_policy(config: &Config, nonce: &str) -> String {
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'strict-dynamic' 'report-sample'; \
          style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
          form-action 'self'{}; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
-        provider_origin(config).map(|o| format!(" {o}")).unwrap_or_default()
+        provider_origin(config)
+            .map(|o| format!(" {o}"))
+            .unwrap_or_default()
     );
     if let Some(uri) = &config.csp_report_uri {
         csp.push_str("; report-uri ");

@@ -16,10 +16,10 @@ use tower_http::timeout::TimeoutLayer;
 use super::ratelimit::{self, RouteLimit};
 use super::{AppState, assets, error, layers, pages, routes};
 use crate::config::MetricsListener;
-use crate::{admin, auth};
 use crate::jobs::worker::Heartbeat;
 use crate::ops::{health, metrics};
 use crate::ratelimit::Rate;
+use crate::{admin, auth};
 
 /// Longest a request may take before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
@@ -51,7 +51,10 @@ pub fn app(state: AppState) -> Router {
         .route(routes::SIGN_OUT, post(auth::routes::logout))
         .route(routes::SIGNED_OUT, get(auth::routes::signed_out))
         .route(routes::ACCOUNT, get(auth::routes::account))
-        .route(routes::ACCOUNT_END_SESSIONS, post(auth::routes::end_sessions))
+        .route(
+            routes::ACCOUNT_END_SESSIONS,
+            post(auth::routes::end_sessions),
+        )
         .route(routes::ADMIN_USER, get(admin::users::show))
         .route(routes::ADMIN_USER_BAN, post(admin::users::ban))
         .route(routes::ADMIN_USER_UNBAN, post(admin::users::unban))

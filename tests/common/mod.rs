@@ -26,6 +26,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tower::ServiceExt;
 
+pub mod site;
+
 /// The server the suite runs against (`bin/test` sets it).
 pub fn database_url() -> String {
     std::env::var("DATABASE_URL").expect("DATABASE_URL is not set: run the suite with bin/test")
