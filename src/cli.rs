@@ -1,6 +1,7 @@
 //! The `advisoryhub` command line: one binary, several roles.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -69,6 +70,34 @@ pub enum Command {
     },
     /// Delete expired cache entries and rate-limit windows now.
     SweepEphemeral,
+    /// Create the current and next month's access-log partitions; drop months
+    /// past the retention.
+    ///
+    /// Rows the default partition holds for a month being created are moved
+    /// into it. A month is dropped only when it ended more than N days ago and
+    /// holds no newer row; the default partition never is. With
+    /// AUDIT_ACCESS_LOG_RETENTION_ENABLED=false nothing is dropped unless
+    /// --retention-days is given. Prints one line per partition and a summary.
+    MaintainAccessLogPartitions {
+        /// Drop months that ended more than N days ago (default:
+        /// AUDIT_ACCESS_LOG_RETENTION_DAYS).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        retention_days: Option<u32>,
+        /// Print what would be created and dropped, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Development only: create or update the development identity provider's
+    /// demo users (refused with APP_ENV=production).
+    ///
+    /// Matches users by e-mail, sets their names and OIDC subject (the IdP's
+    /// `id`), and bans those marked `"banned": true`. Groups are not written:
+    /// they come from the ID token at each sign-in.
+    SeedDemo {
+        /// The IdP's users file.
+        #[arg(long, value_name = "PATH", default_value = "bin/idp/users.json")]
+        users: PathBuf,
+    },
     /// Measure the job queue against the configured database.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -123,6 +152,11 @@ pub fn main() -> ExitCode {
         Command::Jobs(cmd) => run_async(jobs_command(cmd)),
         Command::PruneJobs { older_than_days } => run_async(prune_jobs_command(older_than_days)),
         Command::SweepEphemeral => run_async(sweep_command()),
+        Command::MaintainAccessLogPartitions {
+            retention_days,
+            dry_run,
+        } => run_async(access_log_partitions_command(retention_days, dry_run)),
+        Command::SeedDemo { users } => run_async(seed_demo_command(env_vars(), users)),
         Command::Bench(cmd) => run_async(bench_command(cmd)),
     }
 }
@@ -390,6 +424,114 @@ async fn sweep_command() -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())?;
     println!("deleted {cache_rows} cache entr(ies) and {limit_rows} rate-limit window(s)");
+    Ok(())
+}
+
+async fn access_log_partitions_command(
+    retention_days: Option<u32>,
+    dry_run: bool,
+) -> Result<(), String> {
+    let config = load(&env_vars())?;
+    telemetry::init(config.log_format, &config.log_level);
+    let retention = match retention_days {
+        Some(days) => Some(days),
+        None if config.access_log_retention_enabled => Some(config.access_log_retention_days),
+        None => {
+            println!(
+                "access-log retention is disabled (AUDIT_ACCESS_LOG_RETENTION_ENABLED=false): \
+                 creating partitions only; --retention-days N drops old months by hand"
+            );
+            None
+        }
+    };
+    let pool = connect(&config)?;
+    let mut conn = pool.acquire().await.map_err(|e| format!("database: {e}"))?;
+    let report = crate::audit::partitions::maintain(
+        &mut conn,
+        time::OffsetDateTime::now_utc(),
+        retention,
+        dry_run,
+    )
+    .await
+    .map_err(|e| format!("access-log partitions: {e}"))?;
+    let (create, drop) = if dry_run {
+        ("would create", "would drop")
+    } else {
+        ("created", "dropped")
+    };
+    for name in &report.created {
+        println!("{create} {name}");
+    }
+    for name in &report.dropped {
+        println!("{drop} {name}");
+    }
+    let horizon = retention.map_or_else(
+        || "no retention".to_owned(),
+        |days| format!("retention {days} day(s)"),
+    );
+    let summary = format!(
+        "{} partition(s) created, {} dropped, {} row(s) moved from the default partition ({horizon})",
+        report.created.len(),
+        report.dropped.len(),
+        report.moved_rows,
+    );
+    if dry_run {
+        println!("dry run, nothing changed: {summary}");
+    } else {
+        println!("{summary}");
+    }
+    Ok(())
+}
+
+async fn seed_demo_command(
+    vars: HashMap<String, String>,
+    users_file: PathBuf,
+) -> Result<(), String> {
+    // Checked before the configuration is loaded, so the refusal is the
+    // message even where a production configuration would be incomplete.
+    if vars
+        .get("APP_ENV")
+        .is_none_or(|v| v.eq_ignore_ascii_case("production"))
+    {
+        return Err(
+            "seed-demo is for development and refused with APP_ENV=production (the default); \
+             set APP_ENV=development"
+                .into(),
+        );
+    }
+    let config = load(&vars)?;
+    telemetry::init(config.log_format, &config.log_level);
+    let json = tokio::fs::read_to_string(&users_file)
+        .await
+        .map_err(|e| format!("cannot read {}: {e}", users_file.display()))?;
+    let users =
+        crate::demo::parse_users(&json).map_err(|e| format!("{}: {e}", users_file.display()))?;
+    let pool = connect(&config)?;
+    let mut conn = pool.acquire().await.map_err(|e| format!("database: {e}"))?;
+    let seeded = crate::demo::seed_users(&mut conn, &users)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut created = 0;
+    for user in &seeded {
+        let verb = match user.outcome {
+            crate::demo::Seeded::Created => {
+                created += 1;
+                "created"
+            }
+            crate::demo::Seeded::Updated => "updated",
+        };
+        println!("{verb} {}", user.email);
+        if user.newly_banned {
+            println!("banned {}", user.email);
+        }
+    }
+    println!(
+        "{} demo user(s) from {}: {created} created, {} updated, {} banned now",
+        seeded.len(),
+        users_file.display(),
+        seeded.len() - created,
+        seeded.iter().filter(|u| u.newly_banned).count(),
+    );
     Ok(())
 }
 

@@ -175,10 +175,6 @@ pub struct Config {
 /// The OIDC relying-party settings. Endpoints and keys come from the
 /// provider's discovery document under `OIDC_OP_ISSUER`.
 #[derive(Clone, Debug)]
-#[expect(
-    clippy::struct_excessive_bools,
-    reason = "each flag is one environment variable"
-)]
 pub struct OidcConfig {
     /// `OIDC_OP_ISSUER`: the provider's issuer URL, the expected `iss` of ID
     /// tokens. Required in production; unset elsewhere, sign-in is unavailable.

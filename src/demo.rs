@@ -79,9 +79,11 @@ pub fn parse_users(json: &str) -> Result<Vec<DemoUser>, SeedError> {
                 u.id
             )));
         }
-        if too_long(&u.name, 200) || too_long(&u.given_name, 150) || too_long(&u.family_name, 150)
-        {
-            return Err(SeedError::File(format!("user {:?}: a name is too long", u.id)));
+        if too_long(&u.name, 200) || too_long(&u.given_name, 150) || too_long(&u.family_name, 150) {
+            return Err(SeedError::File(format!(
+                "user {:?}: a name is too long",
+                u.id
+            )));
         }
     }
     Ok(users)
@@ -116,8 +118,8 @@ pub async fn seed_users(
         )
         .fetch_one(&mut *tx)
         .await?;
-        let newly_banned = u.banned
-            && users::ban(&mut tx, row.id, None, BAN_REASON).await? == BanChange::Changed;
+        let newly_banned =
+            u.banned && users::ban(&mut tx, row.id, None, BAN_REASON).await? == BanChange::Changed;
         out.push(SeededUser {
             email: email.to_owned(),
             id: row.id,

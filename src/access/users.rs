@@ -142,20 +142,19 @@ pub async fn sign_in(
             return Err(SignInRefused::SubjectConflict);
         }
     }
-    let user = match found {
-        Some(m) => m,
-        None => {
-            let email = trusted_email.ok_or(SignInRefused::UntrustedEmail)?;
-            sqlx::query_as!(
-                Matched,
-                "INSERT INTO app_user (email, oidc_subject) VALUES ($1, $2)
+    let user = if let Some(m) = found {
+        m
+    } else {
+        let email = trusted_email.ok_or(SignInRefused::UntrustedEmail)?;
+        sqlx::query_as!(
+            Matched,
+            "INSERT INTO app_user (email, oidc_subject) VALUES ($1, $2)
                  RETURNING id, is_active, oidc_subject",
-                email,
-                claims.subject
-            )
-            .fetch_one(&mut *conn)
-            .await?
-        }
+            email,
+            claims.subject
+        )
+        .fetch_one(&mut *conn)
+        .await?
     };
     if !user.is_active {
         return Err(SignInRefused::Banned);

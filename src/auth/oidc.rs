@@ -446,13 +446,13 @@ impl Oidc {
         }
 
         let groups = mirror_group_names(extra.get(&self.config.oidc.groups_claim));
-        let verified = email_verified.map(serde_json::Value::Bool);
+        let email_verified_claim = email_verified.map(serde_json::Value::Bool);
         Ok(VerifiedSignIn {
             claims: SignInClaims {
                 subject,
                 email,
                 email_trusted: email_trusted(
-                    verified.as_ref(),
+                    email_verified_claim.as_ref(),
                     self.config.oidc.require_email_verified,
                 ),
                 name,

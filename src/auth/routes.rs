@@ -334,9 +334,28 @@ async fn complete(
         .map_err(SignInRefused::from)?;
     tx.commit().await.map_err(SignInRefused::from)?;
 
+    establish(session, &user, &verified, origin, now, step_up)
+        .await
+        .map_err(store_error)?;
+    let target = flow
+        .next
+        .filter(|n| routes::is_local_path(n))
+        .unwrap_or_else(|| routes::HOME.to_owned());
+    Ok(found(&target))
+}
+
+/// Turns the session into a signed-in one.
+async fn establish(
+    session: &Session,
+    user: &users::SignedInUser,
+    verified: &super::oidc::VerifiedSignIn,
+    origin: &RequestOrigin,
+    now: i64,
+    step_up: bool,
+) -> Result<(), tower_sessions::session::Error> {
     // A new session id at every sign-in: an id planted before it is worthless.
     session.clear().await;
-    session.cycle_id().await.map_err(store_error)?;
+    session.cycle_id().await?;
     let ip = origin.ip.map(|ip| ip.to_string());
     let inserts: [(&str, serde_json::Value); 6] = [
         (keys::IDENTITY, json!(user)),
@@ -347,30 +366,19 @@ async fn complete(
         (keys::USER_AGENT, json!(origin.user_agent)),
     ];
     for (key, value) in inserts {
-        session
-            .insert_value(key, value)
-            .await
-            .map_err(store_error)?;
+        session.insert_value(key, value).await?;
     }
-    csrf::rotate(session).await.map_err(store_error)?;
+    csrf::rotate(session).await?;
     if step_up {
-        session
-            .insert(keys::STEP_UP_AT, now)
-            .await
-            .map_err(store_error)?;
+        session.insert(keys::STEP_UP_AT, now).await?;
         flash::push(
             session,
             Level::Info,
             "Re-authenticated — repeat the action to continue.",
         )
-        .await
-        .map_err(store_error)?;
+        .await?;
     }
-    let target = flow
-        .next
-        .filter(|n| routes::is_local_path(n))
-        .unwrap_or_else(|| routes::HOME.to_owned());
-    Ok(found(&target))
+    Ok(())
 }
 
 /// `POST /oidc/logout/`: ends the session, then the provider's session when

@@ -1,6 +1,8 @@
 //! Typed route values: the one place where paths are spelled, used by the
 //! router and by templates alike.
 
+use std::fmt::Write as _;
+
 pub const HOME: &str = "/";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
@@ -53,7 +55,7 @@ pub fn percent_encode(value: &str) -> String {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
