@@ -809,6 +809,8 @@ mod tests {
             ("SECRET_KEY", DEV_SECRET_KEY),
             ("ALLOWED_HOSTS", "*"),
             ("ADVISORYHUB_BASE_URL", "http://advisories.example.org"),
+            ("OIDC_OP_ISSUER", "https://id.example.org"),
+            ("OIDC_RP_CLIENT_ID", "advisoryhub"),
         ])
         .unwrap_err();
         assert_eq!(

@@ -26,6 +26,8 @@ async fn check_passes_only_a_safe_production_configuration() {
             ("SECRET_KEY", SAFE_KEY),
             ("ALLOWED_HOSTS", "advisories.example.org"),
             ("USE_X_FORWARDED_PROTO", "true"),
+            ("OIDC_OP_ISSUER", "https://id.example.org"),
+            ("OIDC_RP_CLIENT_ID", "advisoryhub"),
         ],
     )
     .await;
@@ -52,13 +54,19 @@ async fn check_passes_only_a_safe_production_configuration() {
     )
     .await;
     assert_eq!(code, 1);
-    for var in ["SECRET_KEY", "ALLOWED_HOSTS", "LOG_FORMAT", "WEB_BIND"] {
+    for var in [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "LOG_FORMAT",
+        "WEB_BIND",
+        "OIDC_OP_ISSUER",
+    ] {
         assert!(
             err.contains(&format!("- {var}:")),
             "{var} not listed in {err}"
         );
     }
-    assert!(err.contains("4 problem(s)"), "{err}");
+    assert!(err.contains("5 problem(s)"), "{err}");
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get as route_get;
 use base64::Engine;
-use common::{TestDb, app, config, get, send};
+use common::{Csrf, TestDb, app, config, get, send};
 use sha2::{Digest, Sha256};
 
 async fn test_app(overrides: &[(&str, &str)]) -> (TestDb, Router) {
@@ -187,6 +187,8 @@ async fn production_adds_hsts_and_redirects_plain_http_except_probes() {
         ("SECRET_KEY", "a-production-secret-of-sufficient-length-123"),
         ("ALLOWED_HOSTS", "advisories.example.org"),
         ("USE_X_FORWARDED_PROTO", "true"),
+        ("OIDC_OP_ISSUER", "https://id.example.org"),
+        ("OIDC_RP_CLIENT_ID", "advisoryhub"),
     ]);
     let app = app(prod, db.pool.clone());
     let plain = |path: &str| {
@@ -329,7 +331,11 @@ async fn errors_are_pages_fragments_or_json_as_the_caller_needs() {
         serde_json::json!({"error": "not_found", "message": "There is nothing at this address."})
     );
 
-    let a = send(&app, empty_post("/")).await;
+    // Unsafe requests are checked for CSRF before routing; with a valid
+    // token, a method the route lacks is 405.
+    assert_eq!(send(&app, empty_post("/")).await.status, 403);
+    let csrf = Csrf::from_home(&app).await;
+    let a = send(&app, csrf.sign(empty_post("/"))).await;
     assert_eq!(a.status, 405);
     assert_eq!(a.header("allow"), "GET,HEAD");
     assert!(a.body.contains("Method not allowed"));
@@ -338,12 +344,15 @@ async fn errors_are_pages_fragments_or_json_as_the_caller_needs() {
 #[tokio::test]
 async fn bad_bodies_get_clear_4xx_answers() {
     let (_db, app) = test_app(&[("MAX_REQUEST_BODY_BYTES", "2048")]).await;
+    let csrf = Csrf::from_home(&app).await;
     let form = |body: String, ct: &str| {
-        Request::post("/i18n/lang")
-            .header("host", "localhost")
-            .header("content-type", ct)
-            .body(Body::from(body))
-            .unwrap()
+        csrf.sign(
+            Request::post("/i18n/lang")
+                .header("host", "localhost")
+                .header("content-type", ct)
+                .body(Body::from(body))
+                .unwrap(),
+        )
     };
     let a = send(
         &app,
@@ -434,8 +443,11 @@ async fn the_language_switcher_works_without_javascript() {
     let (_db, app) = test_app(&[]).await;
     let page = send(&app, get("/")).await.body;
     assert!(page.contains("<form method=\"post\" action=\"/i18n/lang\""));
+    assert!(page.contains("name=\"csrf_token\""));
+    let csrf = Csrf::from_home(&app).await;
+    let switch = |body: &str| csrf.sign(switch(body));
     let a = send(&app, switch("lang=fr&next=%2F%3Fpage%3D2")).await;
-    assert_eq!(a.status, 303);
+    assert_eq!(a.status, 303, "{}", a.body);
     assert_eq!(a.header("location"), "/?page=2");
     let cookie = a.header("set-cookie");
     assert!(cookie.starts_with("lang=fr;"));
@@ -492,10 +504,12 @@ async fn the_layout_has_the_shell_regions_and_footer_links() {
 #[tokio::test]
 async fn over_the_limit_answers_429_with_retry_after_in_the_callers_shape() {
     let (_db, app) = test_app(&[]).await;
+    let csrf = Csrf::from_home(&app).await;
+    let signed = |body: &str| csrf.sign(switch(body));
     for _ in 0..30 {
-        assert_eq!(send(&app, switch("lang=fr&next=%2F")).await.status, 303);
+        assert_eq!(send(&app, signed("lang=fr&next=%2F")).await.status, 303);
     }
-    let page = send(&app, switch("lang=fr&next=%2F")).await;
+    let page = send(&app, signed("lang=fr&next=%2F")).await;
     assert_eq!(page.status, 429);
     let retry: u64 = page.header("retry-after").parse().unwrap();
     assert!((1..=60).contains(&retry));
@@ -503,7 +517,7 @@ async fn over_the_limit_answers_429_with_retry_after_in_the_callers_shape() {
     assert!(page.body.contains("Rate limit exceeded"));
     let frag = send(
         &app,
-        with_header(switch("lang=fr&next=%2F"), "hx-request", "true"),
+        with_header(signed("lang=fr&next=%2F"), "hx-request", "true"),
     )
     .await;
     assert_eq!(frag.status, 429);
@@ -514,9 +528,12 @@ async fn over_the_limit_answers_429_with_retry_after_in_the_callers_shape() {
     );
 
     let (_db, unlimited) = test_app(&[("RATELIMIT_ENABLE", "false")]).await;
+    let csrf = Csrf::from_home(&unlimited).await;
     for _ in 0..40 {
         assert_eq!(
-            send(&unlimited, switch("lang=en&next=%2F")).await.status,
+            send(&unlimited, csrf.sign(switch("lang=en&next=%2F")))
+                .await
+                .status,
             303
         );
     }

@@ -485,11 +485,23 @@ async fn a_rate_limit_holds_across_two_web_processes() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
+    // One session, shared by both replicas through the database.
+    let home = client.get(format!("{}/", a.base)).send().await.unwrap();
+    let cookie = home.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = common::csrf_meta(&home.text().await.unwrap());
     let requests = (0..60).map(|i| {
         let base = if i % 2 == 0 { &a.base } else { &b.base };
         client
             .post(format!("{base}/i18n/lang"))
             .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &cookie)
+            .header("x-csrf-token", &token)
             .body("lang=fr&next=%2F")
             .send()
     });

@@ -16,6 +16,7 @@ use super::session::keys;
 use crate::web::AppState;
 use crate::web::error::{ErrorDetail, RetryLink};
 use crate::web::layers::is_same_origin;
+use crate::web::routes;
 
 /// The form field that carries the token.
 pub const FIELD: &str = "csrf_token";
@@ -23,9 +24,12 @@ pub const FIELD: &str = "csrf_token";
 /// is the spelling of `50-web-ui.md`.
 pub const HEADERS: [&str; 2] = ["x-csrf-token", "x-csrftoken"];
 
-/// Paths that authenticate their callers otherwise (HMAC-signed webhooks).
+/// Paths that authenticate their callers otherwise (HMAC-signed webhooks) or
+/// change nothing (probes, metrics, static files).
 fn exempt(path: &str) -> bool {
     path.starts_with("/ghsa/webhook/")
+        || path.starts_with("/static/")
+        || matches!(path, routes::HEALTHZ | routes::READYZ | routes::METRICS)
 }
 
 fn new_token() -> String {
@@ -56,6 +60,8 @@ enum Refusal {
     CrossSite,
     MissingToken,
     WrongToken,
+    /// The body could not be read within the size limit.
+    TooLarge,
 }
 
 impl Refusal {
@@ -64,6 +70,7 @@ impl Refusal {
             Refusal::CrossSite => "cross-site",
             Refusal::MissingToken => "missing-token",
             Refusal::WrongToken => "wrong-token",
+            Refusal::TooLarge => "body-too-large",
         }
     }
 }
@@ -79,6 +86,7 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
     }
     match check(&state, req).await {
         Ok(req) => next.run(req).await,
+        Err((Refusal::TooLarge, _)) => StatusCode::PAYLOAD_TOO_LARGE.into_response(),
         Err((refusal, retry)) => {
             tracing::warn!(
                 reason = refusal.as_str(),
@@ -111,8 +119,7 @@ fn referring_path(headers: &HeaderMap) -> Option<String> {
         .strip_prefix("https://")
         .or_else(|| referer.strip_prefix("http://"))?;
     let (ref_host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    (ref_host.eq_ignore_ascii_case(host) && crate::web::routes::is_local_path(path))
-        .then(|| path.to_owned())
+    (ref_host.eq_ignore_ascii_case(host) && routes::is_local_path(path)).then(|| path.to_owned())
 }
 
 async fn check(state: &AppState, req: Request) -> Result<Request, (Refusal, Option<String>)> {
@@ -138,7 +145,9 @@ async fn check(state: &AppState, req: Request) -> Result<Request, (Refusal, Opti
         .map(str::to_owned);
     let (req, sent) = match header_token {
         Some(t) => (req, Some(t)),
-        None => form_token(req, state.config.max_request_body_bytes).await,
+        None => form_token(req, state.config.max_request_body_bytes)
+            .await
+            .map_err(|()| (Refusal::TooLarge, retry.clone()))?,
     };
     let Some(sent) = sent else {
         return Err((Refusal::MissingToken, retry));
@@ -150,22 +159,21 @@ async fn check(state: &AppState, req: Request) -> Result<Request, (Refusal, Opti
     }
 }
 
-/// Reads the token from an urlencoded body and puts the body back.
-async fn form_token(req: Request, limit: usize) -> (Request, Option<String>) {
+/// Reads the token from an urlencoded body and puts the body back; `Err`
+/// when the body is over the size limit.
+async fn form_token(req: Request, limit: usize) -> Result<(Request, Option<String>), ()> {
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return (req, None);
+        return Ok((req, None));
     }
     let (parts, body) = req.into_parts();
-    let Ok(bytes) = to_bytes(body, limit).await else {
-        return (Request::from_parts(parts, Body::empty()), None);
-    };
+    let bytes = to_bytes(body, limit).await.map_err(|_| ())?;
     let token = url_form_value(&bytes, FIELD);
-    (Request::from_parts(parts, Body::from(bytes)), token)
+    Ok((Request::from_parts(parts, Body::from(bytes)), token))
 }
 
 fn url_form_value(body: &[u8], name: &str) -> Option<String> {

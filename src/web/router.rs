@@ -71,9 +71,10 @@ pub fn app(state: AppState) -> Router {
 pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
     let body_limit = state.config.max_request_body_bytes;
     router
+        // Matched routes only, so an unknown path or method still answers 404
+        // or 405; innermost, as it reads the session loaded around it.
+        .route_layer(from_fn_with_state(state.clone(), auth::csrf::protect))
         .fallback(|| async { StatusCode::NOT_FOUND })
-        // Innermost: the CSRF check reads the session the layer below loads.
-        .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
         .layer(auth::session::layer(&state.config, state.pool.clone()))
         .layer(
             ServiceBuilder::new()

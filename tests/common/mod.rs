@@ -168,6 +168,45 @@ pub fn state(config: Config, pool: PgPool) -> AppState {
     AppState::new(Arc::new(config), pool, Metrics::new().unwrap()).unwrap()
 }
 
+/// The token in a page's `<meta name="csrf-token">`.
+pub fn csrf_meta(body: &str) -> String {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = body.find(marker).expect("the csrf-token meta tag") + marker.len();
+    let end = start + body[start..].find('"').unwrap();
+    body[start..end].to_owned()
+}
+
+/// An anonymous session and its CSRF token, as a browser holds them after
+/// loading a page; `sign` adds both to an unsafe request.
+#[derive(Clone, Debug)]
+pub struct Csrf {
+    pub cookie: String,
+    pub token: String,
+}
+
+impl Csrf {
+    pub async fn from_home(app: &Router) -> Csrf {
+        let page = send(app, get("/")).await;
+        let cookie = page
+            .header("set-cookie")
+            .split(';')
+            .next()
+            .expect("a session cookie")
+            .to_owned();
+        Csrf {
+            cookie,
+            token: csrf_meta(&page.body),
+        }
+    }
+
+    pub fn sign(&self, mut req: Request<Body>) -> Request<Body> {
+        let h = req.headers_mut();
+        h.insert("cookie", self.cookie.parse().unwrap());
+        h.insert("x-csrf-token", self.token.parse().unwrap());
+        req
+    }
+}
+
 /// A response with its body read.
 pub struct Answer {
     pub status: u16,
