@@ -12,7 +12,7 @@ pub mod step_up;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use time::OffsetDateTime;
 use tower_sessions::Session;
@@ -120,9 +120,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequireUser {
         match MaybeUser::from_request_parts(parts, state).await {
             Ok(MaybeUser(Some(identity))) => Ok(RequireUser(identity)),
             Ok(MaybeUser(None)) => Err(SignInRequired {
+                // Only a page that loads with GET is worth returning to.
                 next: parts
                     .uri
                     .path_and_query()
+                    .filter(|_| parts.method == Method::GET)
                     .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
                 htmx: parts.headers.get("hx-request").is_some_and(|v| v == "true"),
             }

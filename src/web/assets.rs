@@ -85,6 +85,7 @@ const FILES: &[(&str, &[u8])] = &[
     ),
     ("app/app.js", include_bytes!("../../vendor/app/app.js")),
     ("app/app.css", include_bytes!("../../vendor/app/app.css")),
+    ("app/favicon.svg", include_bytes!("../../vendor/app/favicon.svg")),
 ];
 
 /// One servable asset.
@@ -111,6 +112,7 @@ fn content_type(path: &str) -> &'static str {
         Some("css") => "text/css; charset=utf-8",
         Some("woff2") => "font/woff2",
         Some("json") => "application/json",
+        Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     }
 }
