@@ -32,6 +32,30 @@ pub struct RequestOrigin {
     pub user_agent: String,
 }
 
+/// Extracted from a request: the client address (see `web::layers::client_addr`)
+/// and the User-Agent.
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestOrigin {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RequestOrigin {
+            ip: parts
+                .extensions
+                .get::<crate::web::layers::ClientAddr>()
+                .map(|a| a.0),
+            user_agent: parts
+                .headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        })
+    }
+}
+
 impl RequestOrigin {
     /// The User-Agent as stored: at most 512 characters.
     fn stored_user_agent(&self) -> &str {

@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Extension;
 use axum::extract::{Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -23,7 +22,7 @@ use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Level};
-use crate::web::layers::{ClientAddr, is_secure};
+use crate::web::layers::is_secure;
 use crate::web::routes;
 
 /// This site's origin as the browser sees it: `ADVISORYHUB_BASE_URL`, else
@@ -46,17 +45,6 @@ pub fn public_origin(config: &Config, headers: &HeaderMap) -> String {
 
 fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
-}
-
-fn origin_of(addr: Option<&ClientAddr>, headers: &HeaderMap) -> RequestOrigin {
-    RequestOrigin {
-        ip: addr.map(|a| a.0),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_owned(),
-    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,15 +178,12 @@ pub async fn authenticate(
     session: Session,
     headers: HeaderMap,
     ctx: PageContext,
-    Extension(addr): Extension<ClientAddr>,
+    origin: RequestOrigin,
     Query(q): Query<NextQuery>,
 ) -> Response {
     match start(&state, &session, &headers, q.next, false).await {
         Ok(resp) => resp,
-        Err(f) => {
-            let origin = origin_of(Some(&addr), &headers);
-            fail(&state, ctx, &origin, f, &CallbackQuery::default()).await
-        }
+        Err(f) => fail(&state, ctx, &origin, f, &CallbackQuery::default()).await,
     }
 }
 
@@ -210,7 +195,7 @@ pub async fn step_up(
     session: Session,
     headers: HeaderMap,
     ctx: PageContext,
-    Extension(addr): Extension<ClientAddr>,
+    origin: RequestOrigin,
     _user: RequireUser,
     Query(q): Query<NextQuery>,
 ) -> Response {
@@ -218,10 +203,7 @@ pub async fn step_up(
     let next = remembered.or(q.next);
     match start(&state, &session, &headers, next, true).await {
         Ok(resp) => resp,
-        Err(f) => {
-            let origin = origin_of(Some(&addr), &headers);
-            fail(&state, ctx, &origin, f, &CallbackQuery::default()).await
-        }
+        Err(f) => fail(&state, ctx, &origin, f, &CallbackQuery::default()).await,
     }
 }
 
@@ -240,7 +222,7 @@ pub async fn callback(
     session: Session,
     headers: HeaderMap,
     ctx: PageContext,
-    Extension(addr): Extension<ClientAddr>,
+    origin: RequestOrigin,
     RawQuery(raw): RawQuery,
 ) -> Response {
     // Parsed here rather than by an extractor, so that even a mangled
@@ -249,7 +231,6 @@ pub async fn callback(
         .as_deref()
         .and_then(|q| serde_urlencoded::from_str(q).ok())
         .unwrap_or_default();
-    let origin = origin_of(Some(&addr), &headers);
     match complete(&state, &session, &headers, &origin, &query).await {
         Ok(resp) => resp,
         Err(f) => fail(&state, ctx, &origin, f, &query).await,
@@ -388,7 +369,7 @@ pub async fn logout(
     State(state): State<AppState>,
     session: Session,
     headers: HeaderMap,
-    Extension(addr): Extension<ClientAddr>,
+    origin: RequestOrigin,
     MaybeUser(user): MaybeUser,
 ) -> Result<Response, AppError> {
     let id_token: Option<String> = session.get(keys::ID_TOKEN).await.map_err(session_error)?;
@@ -399,7 +380,7 @@ pub async fn logout(
             AccessAction::Logout,
             Some(user.id),
             json!({}),
-            &origin_of(Some(&addr), &headers),
+            &origin,
         )
         .await?;
     }
@@ -501,8 +482,7 @@ pub async fn account(
 pub async fn end_sessions(
     State(state): State<AppState>,
     session: Session,
-    headers: HeaderMap,
-    Extension(addr): Extension<ClientAddr>,
+    origin: RequestOrigin,
     RequireUser(user): RequireUser,
 ) -> Result<Response, AppError> {
     let mut tx = state.pool.begin().await?;
@@ -512,7 +492,7 @@ pub async fn end_sessions(
         AccessAction::Logout,
         Some(user.id),
         json!({"everywhere": true, "sessions": ended}),
-        &origin_of(Some(&addr), &headers),
+        &origin,
     )
     .await?;
     tx.commit().await?;
