@@ -420,10 +420,13 @@ async fn sweep_command() -> Result<(), String> {
     let config = load(&env_vars())?;
     telemetry::init(config.log_format, &config.log_level);
     let pool = connect(&config)?;
-    let (cache_rows, limit_rows) = jobs::housekeeping::sweep(&pool)
+    let swept = jobs::housekeeping::sweep(&pool, &config)
         .await
         .map_err(|e| e.to_string())?;
-    println!("deleted {cache_rows} cache entr(ies) and {limit_rows} rate-limit window(s)");
+    println!(
+        "deleted {} cache entr(ies), {} rate-limit window(s) and {} expired session(s)",
+        swept.cache_rows, swept.limit_rows, swept.session_rows
+    );
     Ok(())
 }
 

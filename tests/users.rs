@@ -198,3 +198,31 @@ async fn ban_is_idempotent_ends_sessions_and_unban_returns_the_reason() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_ephemeral_sweep_deletes_expired_and_too_old_sessions() {
+    let db = TestDb::new().await;
+    let u = sign_in(&db, &claims("s", "s@example.org", &[]))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO web_session (id_hash, data, expires_at, user_id, signed_in_at) VALUES
+           (sha256('idle'), '{}', now() - interval '1 second', NULL, NULL),
+           (sha256('old'), '{}', now() + interval '1 day', $1, now() - interval '15 days'),
+           (sha256('live'), '{}', now() + interval '1 day', $1, now())",
+    )
+    .bind(u.id)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let config = common::config(&[]);
+    let swept = advisoryhub::jobs::housekeeping::sweep(&db.pool, &config)
+        .await
+        .unwrap();
+    assert_eq!(swept.session_rows, 2);
+    let left: Vec<Vec<u8>> = sqlx::query_scalar("SELECT id_hash FROM web_session")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left.len(), 1);
+}

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Job, JobContext, JobError};
 use crate::cache;
+use crate::config::Config;
 
 /// Deletes completed and cancelled jobs older than `JOB_RETENTION_DAYS`, and
 /// schedule ticks older than that; dead jobs stay until an operator acts.
@@ -22,7 +23,7 @@ impl Job for PruneJobs {
     }
 }
 
-/// Deletes expired cache entries and rate-limit windows.
+/// Deletes expired cache entries, rate-limit windows and sessions.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct SweepEphemeral;
 
@@ -31,17 +32,35 @@ impl Job for SweepEphemeral {
     const MAX_ATTEMPTS: i32 = 3;
 
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
-        let (cache_rows, limit_rows) = sweep(&ctx.pool).await?;
-        tracing::info!(cache_rows, limit_rows, "swept expired rows");
+        let swept = sweep(&ctx.pool, &ctx.config).await?;
+        tracing::info!(
+            cache_rows = swept.cache_rows,
+            limit_rows = swept.limit_rows,
+            session_rows = swept.session_rows,
+            "swept expired rows"
+        );
         Ok(())
     }
 }
 
+/// What one sweep deleted.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Swept {
+    pub cache_rows: u64,
+    pub limit_rows: u64,
+    pub session_rows: u64,
+}
+
 /// The sweep itself, shared by the job and `advisoryhub sweep-ephemeral`.
-pub async fn sweep(pool: &sqlx::PgPool) -> Result<(u64, u64), JobError> {
+pub async fn sweep(pool: &sqlx::PgPool, config: &Config) -> Result<Swept, JobError> {
     let cache_rows = cache::purge_expired(pool)
         .await
         .map_err(|e| JobError::Retry(e.to_string()))?;
     let limit_rows = crate::ratelimit::purge_expired(pool).await?;
-    Ok((cache_rows, limit_rows))
+    let session_rows = crate::auth::session::purge_expired(pool, config.session_max_age).await?;
+    Ok(Swept {
+        cache_rows,
+        limit_rows,
+        session_rows,
+    })
 }

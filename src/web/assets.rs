@@ -85,7 +85,10 @@ const FILES: &[(&str, &[u8])] = &[
     ),
     ("app/app.js", include_bytes!("../../vendor/app/app.js")),
     ("app/app.css", include_bytes!("../../vendor/app/app.css")),
-    ("app/favicon.svg", include_bytes!("../../vendor/app/favicon.svg")),
+    (
+        "app/favicon.svg",
+        include_bytes!("../../vendor/app/favicon.svg"),
+    ),
 ];
 
 /// One servable asset.
