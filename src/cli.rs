@@ -191,9 +191,20 @@ fn load(vars: &HashMap<String, String>) -> Result<Config, String> {
     Config::from_vars(vars).map_err(|e: ConfigErrors| e.to_string().trim_end().to_owned())
 }
 
+/// Starts logging, then logs what the configuration had to say.
+fn init_logging(config: &Config) {
+    telemetry::init(config.log_format, &config.log_level);
+    for warning in &config.warnings {
+        tracing::warn!("configuration: {warning}");
+    }
+}
+
 fn check() -> ExitCode {
     match load(&env_vars()) {
         Ok(config) => {
+            for warning in &config.warnings {
+                println!("warning: {warning}");
+            }
             let env = match config.app_env {
                 AppEnv::Production => "production",
                 AppEnv::Development => "development",
@@ -214,7 +225,7 @@ fn check() -> ExitCode {
 
 async fn migrate_command() -> Result<(), String> {
     let config = load(&env_vars())?;
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let pool = connect(&config)?;
     db::migrate(&pool)
         .await
@@ -231,7 +242,7 @@ async fn dev_command(vars: HashMap<String, String>) -> Result<(), String> {
     if config.app_env.is_production() {
         return Err("`dev` is for local development; unset APP_ENV=production".into());
     }
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let pool = connect(&config)?;
     db::migrate(&pool)
         .await
@@ -271,7 +282,7 @@ async fn bind_private(config: &Config, app: axum::Router) -> Result<(), String> 
 
 async fn web_command(vars: HashMap<String, String>) -> Result<(), String> {
     let config = load(&vars)?;
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let pool = connect(&config)?;
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
     serve_web(Arc::new(config), pool, metrics).await
@@ -328,7 +339,7 @@ fn start_worker(
 
 async fn worker_command(concurrency: Option<usize>) -> Result<(), String> {
     let config = Arc::new(load(&env_vars())?);
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let pool = connect(&config)?;
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
     let concurrency = concurrency.unwrap_or(config.worker_concurrency).max(1);
@@ -351,7 +362,7 @@ async fn worker_command(concurrency: Option<usize>) -> Result<(), String> {
 
 async fn jobs_command(cmd: JobsCommand) -> Result<(), String> {
     let config = load(&env_vars())?;
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let pool = connect(&config)?;
     match cmd {
         JobsCommand::List {
@@ -403,7 +414,7 @@ async fn jobs_command(cmd: JobsCommand) -> Result<(), String> {
 
 async fn prune_jobs_command(days: Option<u32>) -> Result<(), String> {
     let config = load(&env_vars())?;
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let pool = connect(&config)?;
     let days = days.unwrap_or(config.job_retention_days);
     if days == 0 {
@@ -418,7 +429,7 @@ async fn prune_jobs_command(days: Option<u32>) -> Result<(), String> {
 
 async fn sweep_command() -> Result<(), String> {
     let config = load(&env_vars())?;
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let pool = connect(&config)?;
     let swept = jobs::housekeeping::sweep(&pool, &config)
         .await
@@ -435,7 +446,7 @@ async fn access_log_partitions_command(
     dry_run: bool,
 ) -> Result<(), String> {
     let config = load(&env_vars())?;
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let retention = match retention_days {
         Some(days) => Some(days),
         None if config.access_log_retention_enabled => Some(config.access_log_retention_days),
@@ -503,7 +514,7 @@ async fn seed_demo_command(
         );
     }
     let config = load(&vars)?;
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let json = tokio::fs::read_to_string(&users_file)
         .await
         .map_err(|e| format!("cannot read {}: {e}", users_file.display()))?;
@@ -540,7 +551,7 @@ async fn seed_demo_command(
 
 async fn bench_command(cmd: BenchCommand) -> Result<(), String> {
     let config = Arc::new(load(&env_vars())?);
-    telemetry::init(config.log_format, &config.log_level);
+    init_logging(&config);
     let pool = connect(&config)?;
     let report = match cmd {
         BenchCommand::Queue(opts) => crate::ops::bench::queue(&config, &pool, &opts).await,

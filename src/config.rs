@@ -156,7 +156,7 @@ pub struct Config {
     pub schedule_intervals: HashMap<String, Duration>,
     /// Sign-in through the OIDC provider.
     pub oidc: OidcConfig,
-    /// `SESSION_IDLE_SECONDS`: a session unused this long ends (3 days).
+    /// `SESSION_IDLE_TIMEOUT_SECONDS`: a session unused this long ends (3 days).
     pub session_idle: Duration,
     /// `SESSION_MAX_AGE_SECONDS`: a session ends this long after sign-in,
     /// however much it is used (14 days).
@@ -170,6 +170,8 @@ pub struct Config {
     pub access_log_retention_days: u32,
     /// `AUDIT_ACCESS_LOG_RETENTION_ENABLED`: whether the periodic job drops old months.
     pub access_log_retention_enabled: bool,
+    /// Not problems, but worth a line in the log: deprecated spellings in use.
+    pub warnings: Vec<String>,
 }
 
 /// The OIDC relying-party settings. Endpoints and keys come from the
@@ -311,7 +313,7 @@ impl Reader<'_> {
     }
 }
 
-fn read_oidc(r: &mut Reader<'_>) -> OidcConfig {
+fn read_oidc(r: &mut Reader<'_>, warnings: &mut Vec<String>) -> OidcConfig {
     // Kept exactly as given: `iss` must match it character for character,
     // trailing slash included.
     let issuer = r.get("OIDC_OP_ISSUER");
@@ -346,9 +348,14 @@ fn read_oidc(r: &mut Reader<'_>) -> OidcConfig {
             "HS256 signs with the client secret, which is empty",
         );
     }
-    let groups_claim = r
-        .get("OIDC_GROUPS_CLAIM")
-        .unwrap_or_else(|| "groups".into());
+    let groups_claim = match (r.get("OIDC_GROUPS_CLAIM"), r.get("OIDC_GROUP_CLAIM")) {
+        (Some(claim), _) => claim,
+        (None, Some(claim)) => {
+            warnings.push("OIDC_GROUP_CLAIM is deprecated; set OIDC_GROUPS_CLAIM instead".into());
+            claim
+        }
+        (None, None) => "groups".into(),
+    };
     let admin_group = r
         .get("OIDC_ADMIN_GROUP")
         .unwrap_or_else(|| "advisoryhub-security".into());
@@ -608,8 +615,14 @@ impl Config {
             }),
         };
 
-        let oidc = read_oidc(&mut r);
-        let session_idle = seconds(&mut r, "SESSION_IDLE_SECONDS", 3 * 86_400, 365 * 86_400);
+        let mut warnings = Vec::new();
+        let oidc = read_oidc(&mut r, &mut warnings);
+        let session_idle = seconds(
+            &mut r,
+            "SESSION_IDLE_TIMEOUT_SECONDS",
+            3 * 86_400,
+            365 * 86_400,
+        );
         let session_max_age = seconds(&mut r, "SESSION_MAX_AGE_SECONDS", 14 * 86_400, 365 * 86_400);
         let step_up_required = r.bool("STEP_UP_REQUIRED", true);
         let step_up_max_age = seconds(&mut r, "STEP_UP_MAX_AGE_SECONDS", 300, 86_400);
@@ -658,6 +671,7 @@ impl Config {
             step_up_max_age,
             access_log_retention_days,
             access_log_retention_enabled,
+            warnings,
         };
         let mut problems = r.problems;
         if config.app_env.is_production() {
@@ -845,6 +859,20 @@ mod tests {
         assert!(c.allowed_hosts[1].matches("a.internal.example.org"));
         assert!(c.allowed_hosts[1].matches("internal.example.org"));
         assert!(!c.allowed_hosts[1].matches("evilinternal.example.org"));
+    }
+
+    #[test]
+    fn the_old_group_claim_name_still_works_with_a_warning() {
+        let c = load(&[("APP_ENV", "test"), ("OIDC_GROUP_CLAIM", "roles")]).unwrap();
+        assert_eq!(c.oidc.groups_claim, "roles");
+        assert_eq!(c.warnings.len(), 1);
+        let c = load(&[
+            ("APP_ENV", "test"),
+            ("OIDC_GROUP_CLAIM", "roles"),
+            ("OIDC_GROUPS_CLAIM", "teams"),
+        ])
+        .unwrap();
+        assert_eq!(c.oidc.groups_claim, "teams");
     }
 
     #[test]

@@ -308,7 +308,7 @@ async fn an_unreachable_provider_gives_a_sign_in_error_page() {
     let db_site = Site::start(&[("OIDC_OP_ISSUER", "http://127.0.0.1:9")]).await;
     let b = Browser::new();
     let page = b.get(&db_site.url("/oidc/authenticate/")).await;
-    assert_eq!(page.status, 503);
+    assert_eq!(page.status, 502);
     assert!(page.body.contains("could not be reached"), "{}", page.body);
     let log = db_site.access_log().await;
     assert_eq!(log.last().unwrap().2["reason"], "provider_unavailable");
@@ -343,7 +343,7 @@ async fn unsafe_requests_without_a_valid_csrf_token_are_refused() {
     b.sign_in(&site, "erin@example.org").await;
     let account = b.get(&site.url("/account/")).await;
     let token = account.csrf();
-    let url = site.url("/account/sessions/end-all/");
+    let url = site.url("/account/sign-out-everywhere/");
 
     let missing = b.post(&url, &[], &[]).await;
     assert_eq!(missing.status, 403);
@@ -463,6 +463,9 @@ async fn pages_that_need_a_user_send_anonymous_visitors_to_sign_in() {
         htmx.headers.get("hx-redirect").unwrap(),
         "/oidc/authenticate/?next=/account/"
     );
+    let legacy = b.get(&site.url("/accounts/me/")).await;
+    assert_eq!(legacy.status, 308);
+    assert_eq!(legacy.location().unwrap(), site.url("/account/"));
     // After signing in, the user lands where they were going.
     let landing = b.open(&site.url("/account/")).await;
     let landing = b

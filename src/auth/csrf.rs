@@ -77,10 +77,8 @@ impl Refusal {
 
 /// The middleware: lets safe methods through, checks the rest.
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if matches!(
-        *req.method(),
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
-    ) || exempt(req.uri().path())
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        || exempt(req.uri().path())
     {
         return next.run(req).await;
     }

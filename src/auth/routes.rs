@@ -70,9 +70,8 @@ struct Failure {
 impl From<SignInError> for Failure {
     fn from(e: SignInError) -> Self {
         let status = match e {
-            SignInError::NotConfigured | SignInError::ProviderUnavailable(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            SignInError::NotConfigured => StatusCode::SERVICE_UNAVAILABLE,
+            SignInError::ProviderUnavailable(_) => StatusCode::BAD_GATEWAY,
             _ => StatusCode::BAD_REQUEST,
         };
         Failure {
@@ -432,7 +431,7 @@ pub struct AccountPage {
 
 impl AccountPage {
     pub fn end_sessions_path(&self) -> &'static str {
-        routes::ACCOUNT_END_SESSIONS
+        routes::ACCOUNT_SIGN_OUT_EVERYWHERE
     }
 }
 
@@ -476,7 +475,7 @@ pub async fn account(
     })
 }
 
-/// `POST /account/sessions/end-all/`: signs the user out everywhere,
+/// `POST /account/sign-out-everywhere/`: signs the user out everywhere,
 /// this browser included.
 #[tracing::instrument(name = "http.account.end_sessions", skip_all)]
 pub async fn end_sessions(

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::Redirect;
 use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -52,7 +53,11 @@ pub fn app(state: AppState) -> Router {
         .route(routes::SIGNED_OUT, get(auth::routes::signed_out))
         .route(routes::ACCOUNT, get(auth::routes::account))
         .route(
-            routes::ACCOUNT_END_SESSIONS,
+            routes::ACCOUNT_LEGACY,
+            get(|| async { Redirect::permanent(routes::ACCOUNT) }),
+        )
+        .route(
+            routes::ACCOUNT_SIGN_OUT_EVERYWHERE,
             post(auth::routes::end_sessions),
         )
         .route(routes::ADMIN_USER, get(admin::users::show))

@@ -15,7 +15,9 @@ pub const STEP_UP: &str = "/oidc/step-up/";
 pub const SIGN_OUT: &str = "/oidc/logout/";
 pub const SIGNED_OUT: &str = "/accounts/signed-out/";
 pub const ACCOUNT: &str = "/account/";
-pub const ACCOUNT_END_SESSIONS: &str = "/account/sessions/end-all/";
+/// The specification's profile address, kept as a redirect.
+pub const ACCOUNT_LEGACY: &str = "/accounts/me/";
+pub const ACCOUNT_SIGN_OUT_EVERYWHERE: &str = "/account/sign-out-everywhere/";
 pub const ADMIN_USER: &str = "/admin/users/{id}/";
 pub const ADMIN_USER_BAN: &str = "/admin/users/{id}/ban/";
 pub const ADMIN_USER_UNBAN: &str = "/admin/users/{id}/unban/";
