@@ -473,3 +473,38 @@ async fn pages_that_need_a_user_send_anonymous_visitors_to_sign_in() {
         .await;
     assert_eq!(landing.url, site.url("/account/"));
 }
+
+#[tokio::test]
+async fn an_id_token_signed_otherwise_than_configured_is_refused() {
+    // The provider signs with ES256; the application accepts only RS256.
+    let site = Site::start(&[("OIDC_RP_SIGN_ALGO", "RS256")]).await;
+    let b = Browser::new();
+    let page = b.sign_in(&site, "alice@example.org").await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("identity token is not valid"),
+        "{}",
+        page.body
+    );
+    assert_eq!(b.get(&site.url("/account/")).await.status, 302);
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM app_user")
+        .fetch_one(&site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "no account from an unverified token");
+    let log = site.access_log().await;
+    assert_eq!(log.last().unwrap().2["reason"], "invalid_id_token");
+}
+
+#[tokio::test]
+async fn a_session_ends_at_its_absolute_lifetime_however_much_it_is_used() {
+    let site = Site::start(&[]).await;
+    let b = Browser::new();
+    b.sign_in(&site, "erin@example.org").await;
+    assert_eq!(b.get(&site.url("/account/")).await.status, 200);
+    sqlx::query("UPDATE web_session SET signed_in_at = now() - interval '14 days 1 minute' WHERE user_id IS NOT NULL")
+        .execute(&site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(b.get(&site.url("/account/")).await.status, 302);
+}

@@ -218,6 +218,40 @@ async fn production_adds_hsts_and_redirects_plain_http_except_probes() {
 }
 
 #[tokio::test]
+async fn production_session_cookies_are_secure_host_only_and_http_only() {
+    let db = TestDb::new().await;
+    let prod = config(&[
+        ("APP_ENV", "production"),
+        ("SECRET_KEY", "a-production-secret-of-sufficient-length-123"),
+        ("ALLOWED_HOSTS", "advisories.example.org"),
+        ("USE_X_FORWARDED_PROTO", "true"),
+        ("OIDC_OP_ISSUER", "https://id.example.org"),
+        ("OIDC_RP_CLIENT_ID", "advisoryhub"),
+    ]);
+    let app = app(prod, db.pool.clone());
+    let req = Request::get("/")
+        .header("host", "advisories.example.org")
+        .header("x-forwarded-proto", "https")
+        .body(Body::empty())
+        .unwrap();
+    let page = send(&app, req).await;
+    let cookie = page.header("set-cookie");
+    assert!(cookie.starts_with("__Host-sessionid="), "{cookie}");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(
+            cookie.contains(attribute),
+            "{attribute} missing from {cookie}"
+        );
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
+    // The CSP lets a sign-out form end at the provider.
+    assert!(
+        page.header("content-security-policy")
+            .contains("form-action 'self' https://id.example.org;")
+    );
+}
+
+#[tokio::test]
 async fn hosts_outside_allowed_hosts_are_refused_with_400() {
     let (_db, app) = test_app(&[("ALLOWED_HOSTS", "advisories.example.org,.corp.example")]).await;
     let host = |h: &str| {
