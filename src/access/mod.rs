@@ -5,4 +5,5 @@
 //! (only a trusted e-mail links, creates or fills an account) and INV-AUTH-8
 //! (`is_active` is the single ban switch).
 
+pub mod permissions;
 pub mod users;

@@ -3,4 +3,6 @@
 //! whole (INV-AUDIT-5).
 
 pub mod access_log;
+pub mod catalogue;
 pub mod partitions;
+pub mod redact;

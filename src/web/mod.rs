@@ -6,6 +6,7 @@ pub mod context;
 pub mod error;
 pub mod flash;
 pub mod layers;
+pub mod markdown;
 pub mod pages;
 pub mod ratelimit;
 pub mod router;

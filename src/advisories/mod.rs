@@ -1,0 +1,7 @@
+//! Advisories: identifiers, the OSV-aligned content and its validation,
+//! severity, versions, and the services that create and edit them.
+
+pub mod content;
+pub mod cwe;
+pub mod ecosystems;
+pub mod severity;
