@@ -223,13 +223,23 @@ fn check() -> ExitCode {
     }
 }
 
+/// Applies the migrations, then binds the `unsorted` project to the
+/// configured admin group (INV-PROJECT-2).
+async fn migrate(pool: &sqlx::PgPool, config: &Config) -> Result<(), String> {
+    db::migrate(pool)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
+    let mut conn = pool.acquire().await.map_err(|e| format!("database: {e}"))?;
+    crate::advisories::projects::ensure_unsorted(&mut conn, &config.oidc.admin_group)
+        .await
+        .map_err(|e| format!("the unsorted project: {e}"))
+}
+
 async fn migrate_command() -> Result<(), String> {
     let config = load(&env_vars())?;
     init_logging(&config);
     let pool = connect(&config)?;
-    db::migrate(&pool)
-        .await
-        .map_err(|e| format!("migration failed: {e}"))?;
+    migrate(&pool, &config).await?;
     tracing::info!(
         migrations = db::MIGRATOR.iter().count(),
         "database schema is up to date"
@@ -244,9 +254,7 @@ async fn dev_command(vars: HashMap<String, String>) -> Result<(), String> {
     }
     init_logging(&config);
     let pool = connect(&config)?;
-    db::migrate(&pool)
-        .await
-        .map_err(|e| format!("migration failed: {e}"))?;
+    migrate(&pool, &config).await?;
     let metrics = Metrics::new().map_err(|e| format!("metrics: {e}"))?;
     let config = Arc::new(config);
     let worker = start_worker(&config, &pool, &metrics, config.worker_concurrency)?;

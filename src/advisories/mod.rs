@@ -4,4 +4,6 @@
 pub mod content;
 pub mod cwe;
 pub mod ecosystems;
+pub mod id;
+pub mod projects;
 pub mod severity;

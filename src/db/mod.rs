@@ -74,3 +74,44 @@ pub async fn schema_status(pool: &PgPool) -> Result<SchemaStatus, sqlx::Error> {
         SchemaStatus::Behind(missing)
     })
 }
+
+/// On whose behalf a transaction reads advisory tables: row-level security
+/// filters by it (INV-CONF-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Principal {
+    /// Nobody: advisory rows are invisible.
+    Anonymous,
+    /// A signed-in user; `is_admin` from the group mirror.
+    User { id: i64, is_admin: bool },
+    /// Jobs and operator commands: every row, application checks still apply.
+    System,
+}
+
+/// Begins a transaction whose first statement sets the row-level-security
+/// principal, transaction-locally, so it can never leak to the next user of
+/// the pooled connection (consistency ruling 2).
+pub async fn begin_as(pool: &PgPool, principal: Principal) -> Result<Tx<'static>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    set_principal(&mut tx, principal).await?;
+    Ok(tx)
+}
+
+/// Sets the principal for the rest of the current transaction.
+pub async fn set_principal(
+    conn: &mut sqlx::PgConnection,
+    principal: Principal,
+) -> Result<(), sqlx::Error> {
+    let (user, admin) = match principal {
+        Principal::Anonymous => (String::new(), "off"),
+        Principal::User { id, is_admin } => (id.to_string(), if is_admin { "on" } else { "off" }),
+        Principal::System => (String::new(), "on"),
+    };
+    sqlx::query!(
+        "SELECT set_config('advisoryhub.user_id', $1, true) AS u, set_config('advisoryhub.is_admin', $2, true) AS a",
+        user,
+        admin
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}
