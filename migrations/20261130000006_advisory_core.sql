@@ -207,8 +207,14 @@ CREATE INDEX advisory_intake_submitted_idx ON advisory_intake (submitted_at);
 -- in either order within one transaction.
 CREATE FUNCTION check_unsorted_triage_flagged() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    target bigint := CASE TG_TABLE_NAME WHEN 'advisory' THEN NEW.id ELSE NEW.advisory_id END;
+    target bigint;
 BEGIN
+    -- Each branch reads a column of its own table only.
+    IF TG_TABLE_NAME = 'advisory' THEN
+        target := NEW.id;
+    ELSE
+        target := NEW.advisory_id;
+    END IF;
     IF EXISTS (
         SELECT 1 FROM advisory a JOIN project p ON p.id = a.project_id
         WHERE a.id = target AND a.kind = 'native' AND a.state = 'triage' AND p.slug = 'unsorted'

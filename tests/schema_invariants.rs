@@ -1,0 +1,394 @@
+//! The rules the database itself enforces for the advisory core: advisories
+//! never deleted, versions and the ledger append-only, identity fixed,
+//! `unsorted` triage flagged, and row-level security as a fail-closed
+//! backstop for a non-superuser application role.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly on purpose"
+)]
+
+mod common;
+
+use advisoryhub::db::{Principal, set_principal};
+use common::TestDb;
+use sqlx::{PgPool, Row};
+
+/// A fixture: two projects with their teams, users in them, advisories.
+struct World {
+    db: TestDb,
+    theia: uuid::Uuid,
+    jetty: uuid::Uuid,
+    /// user ids
+    admin: i64,
+    theia_member: i64,
+    outsider: i64,
+    grantee: i64,
+    group_grantee: i64,
+}
+
+async fn user(pool: &PgPool, email: &str, groups: &[&str]) -> i64 {
+    let id: i64 = sqlx::query_scalar("INSERT INTO app_user (email) VALUES ($1) RETURNING id")
+        .bind(email)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    for g in groups {
+        sqlx::query(
+            "WITH g AS (INSERT INTO oidc_group (name) VALUES ($2) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id)
+             INSERT INTO user_group (user_id, group_id) SELECT $1, id FROM g",
+        )
+        .bind(id)
+        .bind(g)
+        .execute(pool)
+        .await
+        .unwrap();
+    }
+    id
+}
+
+async fn project(pool: &PgPool, slug: &str, team: &str) -> uuid::Uuid {
+    let mut conn = pool.acquire().await.unwrap();
+    advisoryhub::advisories::projects::upsert(&mut conn, slug, slug, team, false)
+        .await
+        .unwrap()
+}
+
+async fn advisory(pool: &PgPool, public_id: &str, project: uuid::Uuid) -> i64 {
+    sqlx::query_scalar(
+        "INSERT INTO advisory (advisory_id, project_id, summary) VALUES ($1, $2, 's') RETURNING id",
+    )
+    .bind(public_id)
+    .bind(project)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+impl World {
+    async fn new() -> World {
+        let db = TestDb::new().await;
+        let pool = &db.pool;
+        let theia = project(pool, "ecd.theia", "theia-security").await;
+        let jetty = project(pool, "rt.jetty", "jetty-security").await;
+        let admin = user(pool, "admin@example.org", &["advisoryhub-security"]).await;
+        let theia_member = user(pool, "bob@example.org", &["theia-security"]).await;
+        let outsider = user(pool, "out@example.org", &["jetty-security"]).await;
+        let grantee = user(pool, "dave@example.org", &[]).await;
+        let group_grantee = user(pool, "erin@example.org", &["committers"]).await;
+        let a = advisory(pool, "ECL-2222-2222-2222", theia).await;
+        advisory(pool, "ECL-3333-3333-3333", theia).await;
+        advisory(pool, "ECL-4444-4444-4444", jetty).await;
+        sqlx::query("INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission) VALUES ($1, 'user', $2, 'viewer')")
+            .bind(a)
+            .bind(grantee)
+            .execute(pool)
+            .await
+            .unwrap();
+        let committers: i64 =
+            sqlx::query_scalar("SELECT id FROM oidc_group WHERE name = 'committers'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        sqlx::query("INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission) VALUES ($1, 'group', $2, 'collaborator')")
+            .bind(a)
+            .bind(committers)
+            .execute(pool)
+            .await
+            .unwrap();
+        // A role like the production application role: no superuser, no
+        // BYPASSRLS, not the tables' owner. Roles are cluster-wide, so every
+        // test shares one.
+        sqlx::query(
+            "DO $$ BEGIN CREATE ROLE ah_test_app NOLOGIN NOSUPERUSER NOBYPASSRLS;
+             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
+        )
+        .execute(pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ah_test_app",
+        )
+        .execute(pool)
+        .await
+        .unwrap();
+        World {
+            db,
+            theia,
+            jetty,
+            admin,
+            theia_member,
+            outsider,
+            grantee,
+            group_grantee,
+        }
+    }
+
+    /// The public ids `principal` sees through a query with no filter of its
+    /// own, as the application role.
+    async fn visible(&self, principal: Option<Principal>) -> Vec<String> {
+        let mut tx = self.db.pool.begin().await.unwrap();
+        sqlx::query("SET LOCAL ROLE ah_test_app")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        if let Some(p) = principal {
+            set_principal(&mut tx, p).await.unwrap();
+        }
+        let ids = sqlx::query_scalar("SELECT advisory_id FROM advisory ORDER BY advisory_id")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        ids
+    }
+}
+
+fn user_principal(id: i64) -> Option<Principal> {
+    Some(Principal::User {
+        id,
+        is_admin: false,
+    })
+}
+
+// INV-CONF-2: the policy filters a query that forgot to, and fails closed.
+#[tokio::test]
+async fn row_level_security_shows_each_principal_only_what_it_may_see() {
+    let w = World::new().await;
+    assert!(w.visible(None).await.is_empty(), "no principal, no rows");
+    assert!(w.visible(Some(Principal::Anonymous)).await.is_empty());
+    assert_eq!(w.visible(Some(Principal::System)).await.len(), 3);
+    assert_eq!(
+        w.visible(Some(Principal::User {
+            id: w.admin,
+            is_admin: true
+        }))
+        .await
+        .len(),
+        3
+    );
+    assert_eq!(
+        w.visible(user_principal(w.theia_member)).await,
+        ["ECL-2222-2222-2222", "ECL-3333-3333-3333"]
+    );
+    assert_eq!(
+        w.visible(user_principal(w.outsider)).await,
+        ["ECL-4444-4444-4444"]
+    );
+    assert_eq!(
+        w.visible(user_principal(w.grantee)).await,
+        ["ECL-2222-2222-2222"]
+    );
+    assert_eq!(
+        w.visible(user_principal(w.group_grantee)).await,
+        ["ECL-2222-2222-2222"]
+    );
+    let _ = (w.theia, w.jetty);
+}
+
+// INV-CONF-2: child tables defer to the advisory.
+#[tokio::test]
+async fn versions_are_visible_only_with_their_advisory() {
+    let w = World::new().await;
+    sqlx::query("INSERT INTO advisory_version (advisory_id, version, payload) SELECT id, 1, '{}' FROM advisory")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let mut tx = w.db.pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL ROLE ah_test_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    set_principal(
+        &mut tx,
+        Principal::User {
+            id: w.outsider,
+            is_admin: false,
+        },
+    )
+    .await
+    .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM advisory_version")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
+// The principal is transaction-local: it never outlives its transaction on a
+// pooled connection.
+#[tokio::test]
+async fn the_principal_does_not_leak_to_the_next_transaction() {
+    let w = World::new().await;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&w.db.url)
+        .await
+        .unwrap();
+    let mut tx = advisoryhub::db::begin_as(&pool, Principal::System)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let row = sqlx::query("SELECT current_setting('advisoryhub.is_admin', true) AS a, current_setting('advisoryhub.user_id', true) AS u")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let admin: Option<String> = row.get("a");
+    assert_ne!(admin.as_deref(), Some("on"));
+}
+
+// INV-IMPL-1
+#[tokio::test]
+async fn advisories_cannot_be_deleted() {
+    let w = World::new().await;
+    let err = sqlx::query("DELETE FROM advisory")
+        .execute(&w.db.pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("never deleted"), "{err}");
+}
+
+// INV-IMPL-5: no bypass, not even with the retention flag.
+#[tokio::test]
+async fn versions_are_append_only() {
+    let w = World::new().await;
+    sqlx::query("INSERT INTO advisory_version (advisory_id, version, payload) SELECT id, 1, '{}' FROM advisory LIMIT 1")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    for stmt in [
+        "UPDATE advisory_version SET payload = '{\"x\":1}'",
+        "DELETE FROM advisory_version",
+    ] {
+        let mut tx = w.db.pool.begin().await.unwrap();
+        sqlx::query("SELECT set_config('advisoryhub.retention_op', 'on', true)")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let err = sqlx::query(stmt).execute(&mut *tx).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{stmt}: {err}");
+    }
+}
+
+// INV-AUDIT-1, INV-IMPL-2
+#[tokio::test]
+async fn the_ledger_is_append_only_outside_retention() {
+    let w = World::new().await;
+    sqlx::query("INSERT INTO audit_log_entry (action) VALUES ('advisory.created')")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    for stmt in [
+        "UPDATE audit_log_entry SET action = 'x'",
+        "DELETE FROM audit_log_entry",
+    ] {
+        let err = sqlx::query(stmt).execute(&w.db.pool).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{stmt}: {err}");
+    }
+}
+
+// INV-ID-1, INV-GHSA-4
+#[tokio::test]
+async fn identity_columns_are_fixed() {
+    let w = World::new().await;
+    for (stmt, msg) in [
+        (
+            "UPDATE advisory SET advisory_id = 'ECL-5555-5555-5555' WHERE advisory_id = 'ECL-2222-2222-2222'",
+            "immutable",
+        ),
+        (
+            "INSERT INTO advisory (advisory_id, project_id) VALUES ('ECL-0000-2222-2222', (SELECT id FROM project LIMIT 1))",
+            "check",
+        ),
+        (
+            "UPDATE advisory SET state = 'dismissed' WHERE advisory_id = 'ECL-2222-2222-2222'",
+            "check",
+        ),
+        (
+            "UPDATE advisory SET published_at = now() WHERE advisory_id = 'ECL-2222-2222-2222'",
+            "",
+        ),
+    ] {
+        let r = sqlx::query(stmt).execute(&w.db.pool).await;
+        if msg.is_empty() {
+            r.unwrap();
+        } else {
+            let err = r.unwrap_err().to_string();
+            assert!(err.to_lowercase().contains(msg), "{stmt}: {err}");
+        }
+    }
+    let err = sqlx::query("UPDATE advisory SET published_at = now() + interval '1 day' WHERE advisory_id = 'ECL-2222-2222-2222'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("written once"), "{err}");
+}
+
+// INV-INTAKE-4: checked at commit.
+#[tokio::test]
+async fn a_triage_report_on_unsorted_must_be_flagged_for_routing() {
+    let w = World::new().await;
+    let insert = "INSERT INTO advisory (advisory_id, project_id, state)
+                  SELECT 'ECL-6666-6666-6666', id, 'triage' FROM project WHERE slug = 'unsorted' RETURNING id";
+    let mut tx = w.db.pool.begin().await.unwrap();
+    sqlx::query(insert).execute(&mut *tx).await.unwrap();
+    let err = tx.commit().await.unwrap_err();
+    assert!(
+        err.to_string().contains("flagged for admin routing"),
+        "{err}"
+    );
+
+    let mut tx = w.db.pool.begin().await.unwrap();
+    let id: i64 = sqlx::query_scalar(insert)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO advisory_intake (advisory_id, needs_admin_routing) VALUES ($1, true)")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
+// INV-PROJECT-2
+#[tokio::test]
+async fn unsorted_exists_and_follows_the_configured_admin_group() {
+    let w = World::new().await;
+    let mut conn = w.db.pool.acquire().await.unwrap();
+    let p = advisoryhub::advisories::projects::by_slug(&mut conn, "unsorted")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.security_team, "advisoryhub-security");
+    advisoryhub::advisories::projects::ensure_unsorted(&mut conn, "psirt")
+        .await
+        .unwrap();
+    let p = advisoryhub::advisories::projects::by_slug(&mut conn, "unsorted")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.security_team, "psirt");
+}
+
+// INV-AUTH-3: owner is never stored; grants point at real principals.
+#[tokio::test]
+async fn grants_are_viewer_or_collaborator_for_real_principals() {
+    let w = World::new().await;
+    let a: i64 = sqlx::query_scalar("SELECT id FROM advisory LIMIT 1")
+        .fetch_one(&w.db.pool)
+        .await
+        .unwrap();
+    let owner = sqlx::query("INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission) VALUES ($1, 'user', $2, 'owner')")
+        .bind(a)
+        .bind(w.outsider)
+        .execute(&w.db.pool)
+        .await;
+    assert!(owner.is_err());
+    let ghost = sqlx::query("INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission) VALUES ($1, 'user', 999999, 'viewer')")
+        .bind(a)
+        .execute(&w.db.pool)
+        .await
+        .unwrap_err();
+    assert!(ghost.to_string().contains("does not exist"), "{ghost}");
+}
