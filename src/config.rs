@@ -764,6 +764,27 @@ impl Config {
         out
     }
 
+    /// A redactor that also masks this deployment's own secret values
+    /// (80-integrations §1.3).
+    pub fn redactor(&self) -> crate::audit::redact::Redactor {
+        let mut secrets = vec![
+            self.secret_key.expose().to_owned(),
+            self.oidc.client_secret.expose().to_owned(),
+        ];
+        // The password inside a database URL (`scheme://user:password@host`).
+        for url in [Some(&self.database_url), self.database_listen_url.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Ok(parsed) = url::Url::parse(url.expose())
+                && let Some(password) = parsed.password()
+            {
+                secrets.push(password.to_owned());
+            }
+        }
+        crate::audit::redact::Redactor::new(secrets)
+    }
+
     /// Whether cookies carry `Secure` and the `__Host-` prefix.
     pub fn secure_cookies(&self) -> bool {
         self.app_env.is_production()

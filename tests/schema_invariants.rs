@@ -144,11 +144,11 @@ impl World {
     }
 }
 
-fn user_principal(id: i64) -> Option<Principal> {
-    Some(Principal::User {
+fn user_principal(id: i64) -> Principal {
+    Principal::User {
         id,
         is_admin: false,
-    })
+    }
 }
 
 // INV-CONF-2: the policy filters a query that forgot to, and fails closed.
@@ -168,19 +168,19 @@ async fn row_level_security_shows_each_principal_only_what_it_may_see() {
         3
     );
     assert_eq!(
-        w.visible(user_principal(w.theia_member)).await,
+        w.visible(Some(user_principal(w.theia_member))).await,
         ["ECL-2222-2222-2222", "ECL-3333-3333-3333"]
     );
     assert_eq!(
-        w.visible(user_principal(w.outsider)).await,
+        w.visible(Some(user_principal(w.outsider))).await,
         ["ECL-4444-4444-4444"]
     );
     assert_eq!(
-        w.visible(user_principal(w.grantee)).await,
+        w.visible(Some(user_principal(w.grantee))).await,
         ["ECL-2222-2222-2222"]
     );
     assert_eq!(
-        w.visible(user_principal(w.group_grantee)).await,
+        w.visible(Some(user_principal(w.group_grantee))).await,
         ["ECL-2222-2222-2222"]
     );
     let _ = (w.theia, w.jetty);
@@ -225,7 +225,7 @@ async fn the_principal_does_not_leak_to_the_next_transaction() {
         .connect(&w.db.url)
         .await
         .unwrap();
-    let mut tx = advisoryhub::db::begin_as(&pool, Principal::System)
+    let tx = advisoryhub::db::begin_as(&pool, Principal::System)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -5,5 +5,6 @@ pub mod content;
 pub mod cwe;
 pub mod ecosystems;
 pub mod id;
+pub mod list;
 pub mod projects;
 pub mod severity;

@@ -79,7 +79,10 @@ pub async fn upsert(
 
 /// Makes sure `unsorted` exists and is owned by the configured admin group
 /// (the migration creates it with the default group name).
-pub async fn ensure_unsorted(conn: &mut PgConnection, admin_group: &str) -> Result<(), sqlx::Error> {
+pub async fn ensure_unsorted(
+    conn: &mut PgConnection,
+    admin_group: &str,
+) -> Result<(), sqlx::Error> {
     upsert(conn, UNSORTED, "Unsorted reports", admin_group, false).await?;
     Ok(())
 }

@@ -1,29 +1,11 @@
-//! The access log: one row per sign-in, sign-out, failed sign-in, step-up and
-//! (later) advisory view, with the client's IP and User-Agent.
+//! The access log: sign-ins, sign-outs, failed sign-ins, step-ups, advisory
+//! views and deliveries, with the client's IP and User-Agent. Rows are
+//! written through `audit::record`, which routes every catalogue action to
+//! its store.
 
 use std::net::IpAddr;
 
 use sqlx::PgConnection;
-
-/// Actions routed to the access log (10-domain-model §13.3, store `A`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AccessAction {
-    Login,
-    Logout,
-    FailedLogin,
-    StepUpCompleted,
-}
-
-impl AccessAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessAction::Login => "auth.login",
-            AccessAction::Logout => "auth.logout",
-            AccessAction::FailedLogin => "auth.failed_login",
-            AccessAction::StepUpCompleted => "auth.step_up_completed",
-        }
-    }
-}
 
 /// Where a request came from.
 #[derive(Clone, Debug, Default)]
@@ -58,31 +40,36 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestOrigin {
 
 impl RequestOrigin {
     /// The User-Agent as stored: at most 512 characters.
-    fn stored_user_agent(&self) -> &str {
+    pub fn stored_user_agent(&self) -> &str {
         self.user_agent
             .char_indices()
             .nth(512)
             .map_or(self.user_agent.as_str(), |(i, _)| &self.user_agent[..i])
     }
+
+    pub fn stored_ip(&self) -> Option<sqlx::types::ipnet::IpNet> {
+        self.ip.map(sqlx::types::ipnet::IpNet::from)
+    }
 }
 
-/// Appends one entry.
-pub async fn record(
+/// Appends one row (already redacted by the caller).
+pub(super) async fn insert(
     conn: &mut PgConnection,
-    action: AccessAction,
+    action: &str,
     actor_id: Option<i64>,
+    advisory_id: Option<i64>,
     metadata: serde_json::Value,
-    origin: &RequestOrigin,
+    origin: Option<&RequestOrigin>,
 ) -> Result<(), sqlx::Error> {
-    let ip = origin.ip.map(sqlx::types::ipnet::IpNet::from);
     sqlx::query!(
-        "INSERT INTO access_log_entry (actor_id, action, metadata, ip_address, user_agent)
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO access_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
+         VALUES ($1, $2, $3, $4, $5, $6)",
         actor_id,
-        action.as_str(),
+        action,
+        advisory_id,
         metadata,
-        ip,
-        origin.stored_user_agent()
+        origin.and_then(RequestOrigin::stored_ip),
+        origin.map_or("", RequestOrigin::stored_user_agent)
     )
     .execute(conn)
     .await?;

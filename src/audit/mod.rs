@@ -4,5 +4,8 @@
 
 pub mod access_log;
 pub mod catalogue;
+pub mod ledger;
 pub mod partitions;
 pub mod redact;
+
+pub use ledger::{Entry, record};

@@ -16,7 +16,9 @@ use super::session::{self as store, keys};
 use super::step_up::grants_step_up;
 use super::{MaybeUser, RequireUser, csrf, found, session_error};
 use crate::access::users::{self, SignInRefused};
-use crate::audit::access_log::{self, AccessAction, RequestOrigin};
+use crate::audit::access_log::RequestOrigin;
+use crate::audit::catalogue::Action;
+use crate::audit::{self, Entry};
 use crate::config::Config;
 use crate::web::AppState;
 use crate::web::context::PageContext;
@@ -154,10 +156,8 @@ async fn fail(
     });
     match state.pool.acquire().await {
         Ok(mut conn) => {
-            if let Err(e) =
-                access_log::record(&mut conn, AccessAction::FailedLogin, None, metadata, origin)
-                    .await
-            {
+            let entry = Entry::new(Action::AuthFailedLogin, None, Some(origin)).metadata(metadata);
+            if let Err(e) = audit::record(&mut conn, &state.redactor, entry).await {
                 tracing::error!(error = %e, "could not record a failed sign-in");
             }
         }
@@ -305,13 +305,17 @@ async fn complete(
     )
     .await?;
     let action = if step_up {
-        AccessAction::StepUpCompleted
+        Action::AuthStepUpCompleted
     } else {
-        AccessAction::Login
+        Action::AuthLogin
     };
-    access_log::record(&mut tx, action, Some(user.id), json!({}), origin)
-        .await
-        .map_err(SignInRefused::from)?;
+    audit::record(
+        &mut tx,
+        &state.redactor,
+        Entry::new(action, Some(user.id), Some(origin)),
+    )
+    .await
+    .map_err(|e| SignInRefused::from(sqlx::Error::from(e)))?;
     tx.commit().await.map_err(SignInRefused::from)?;
 
     establish(session, &user, &verified, origin, now, step_up)
@@ -374,14 +378,10 @@ pub async fn logout(
     let id_token: Option<String> = session.get(keys::ID_TOKEN).await.map_err(session_error)?;
     if let Some(user) = &user {
         let mut conn = state.pool.acquire().await?;
-        access_log::record(
-            &mut conn,
-            AccessAction::Logout,
-            Some(user.id),
-            json!({}),
-            &origin,
-        )
-        .await?;
+        let entry = Entry::new(Action::AuthLogout, Some(user.id), Some(&origin));
+        audit::record(&mut conn, &state.redactor, entry)
+            .await
+            .map_err(sqlx::Error::from)?;
     }
     session.flush().await.map_err(session_error)?;
     let signed_out = format!(
@@ -486,14 +486,11 @@ pub async fn end_sessions(
 ) -> Result<Response, AppError> {
     let mut tx = state.pool.begin().await?;
     let ended = store::end_all_for_user(&mut tx, user.id).await?;
-    access_log::record(
-        &mut tx,
-        AccessAction::Logout,
-        Some(user.id),
-        json!({"everywhere": true, "sessions": ended}),
-        &origin,
-    )
-    .await?;
+    let entry = Entry::new(Action::AuthLogout, Some(user.id), Some(&origin))
+        .metadata(json!({"everywhere": true, "sessions": ended}));
+    audit::record(&mut tx, &state.redactor, entry)
+        .await
+        .map_err(sqlx::Error::from)?;
     tx.commit().await?;
     session.flush().await.map_err(session_error)?;
     Ok(Redirect::to(routes::SIGNED_OUT).into_response())

@@ -19,6 +19,7 @@ use axum::extract::FromRef;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
+use crate::audit::redact::Redactor;
 use crate::auth::oidc::Oidc;
 use crate::config::Config;
 use crate::ops::metrics::Metrics;
@@ -30,16 +31,20 @@ pub struct AppState {
     pub pool: PgPool,
     pub metrics: Metrics,
     pub oidc: Arc<Oidc>,
+    /// Applied to everything the audit records (INV-AUDIT-2).
+    pub redactor: Arc<Redactor>,
 }
 
 impl AppState {
     pub fn new(config: Arc<Config>, pool: PgPool, metrics: Metrics) -> Result<AppState, String> {
         let oidc = Oidc::new(config.clone()).map_err(|e| format!("OIDC HTTP client: {e}"))?;
+        let redactor = Arc::new(config.redactor());
         Ok(AppState {
             config,
             pool,
             metrics,
             oidc: Arc::new(oidc),
+            redactor,
         })
     }
 }
