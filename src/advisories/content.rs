@@ -948,6 +948,14 @@ impl fmt::Display for FieldErrors {
 
 impl std::error::Error for FieldErrors {}
 
+/// Errors found outside the content validator (the form's own fields, the
+/// project choice), reported the same way.
+impl From<Vec<FieldError>> for FieldErrors {
+    fn from(errors: Vec<FieldError>) -> Self {
+        FieldErrors(errors)
+    }
+}
+
 impl IntoIterator for FieldErrors {
     type Item = FieldError;
     type IntoIter = std::vec::IntoIter<FieldError>;

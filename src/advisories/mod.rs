@@ -7,4 +7,6 @@ pub mod ecosystems;
 pub mod id;
 pub mod list;
 pub mod projects;
+pub mod repo;
+pub mod service;
 pub mod severity;
