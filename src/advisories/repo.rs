@@ -39,6 +39,7 @@ pub async fn load_actor(
 
 /// One advisory as stored, with its project and the caller's grant rank.
 #[derive(Clone, Debug)]
+#[expect(clippy::struct_excessive_bools, reason = "one field per column")]
 pub struct AdvisoryRow {
     pub id: i64,
     pub advisory_id: String,

@@ -290,58 +290,10 @@ pub async fn edit(
             "You may not edit this advisory in its current state.".into(),
         ));
     }
-    let latest = sqlx::query!(
-        r#"SELECT v.version, v.payload, u.display_name AS "editor_name?", u.email AS "editor_email?"
-           FROM advisory_version v LEFT JOIN app_user u ON u.id = v.editor_id
-           WHERE v.advisory_id = $1 ORDER BY v.version DESC LIMIT 1"#,
-        row.id
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(latest) = &latest
-        && latest.version != input.base_version
-    {
-        let base: Option<Value> = sqlx::query_scalar!(
-            "SELECT payload FROM advisory_version WHERE advisory_id = $1 AND version = $2",
-            row.id,
-            input.base_version
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
-        let editor = latest
-            .editor_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .or_else(|| latest.editor_email.clone());
-        return Err(ServiceError::Conflict {
-            base: input.base_version,
-            latest: latest.version,
-            editor,
-            changed_fields: base.map_or_else(Vec::new, |b| changed_fields(&b, &latest.payload)),
-        });
-    }
+    let latest = latest_version(conn, row.id, input.base_version).await?;
 
-    let project_id = input.project_id.unwrap_or(row.project_id);
-    let (slug, name, moved) = if project_id == row.project_id {
-        (row.project_slug.clone(), row.project_name.clone(), false)
-    } else {
-        let Some(target) = project(conn, project_id).await? else {
-            return Err(field_error("project", "This project does not exist."));
-        };
-        if facts.state == State::Triage {
-            return Err(field_error(
-                "project",
-                "A triage report moves to another project through reassignment, not the edit form.",
-            ));
-        }
-        if !perm::can_change_project(Some(actor), &facts, target.security_team_id) {
-            return Err(ServiceError::Forbidden(format!(
-                "You may not move this advisory to {}.",
-                target.name
-            )));
-        }
-        (target.slug, target.name, true)
-    };
+    let (project_id, slug, name) = destination(conn, actor, &row, &facts, input.project_id).await?;
+    let moved = project_id != row.project_id;
     let content = content::validate(&input.content).map_err(ServiceError::Invalid)?;
     let columns = content::to_json_columns(&content);
     let (level, score) = content.severity();
@@ -380,12 +332,123 @@ pub async fn edit(
         .as_ref()
         .map_or_else(Vec::new, |l| changed_fields(&l.payload, &snap));
     let version = record_version(conn, row.id, Some(actor.user_id), &snap, true).await?;
-    let before = json!({"summary": row.summary, "project": row.project_slug, "state": row.state});
     let after = json!({"summary": columns.summary, "project": slug, "state": row.state, "version": version});
+    record_edit(
+        conn,
+        ctx,
+        &row,
+        after,
+        &changed,
+        void_approval,
+        moved.then_some(slug.as_str()),
+    )
+    .await?;
+    Ok(Edited {
+        version,
+        changed_fields: changed,
+        approval_voided: void_approval,
+    })
+}
+
+/// The latest version, after checking the form was loaded from it
+/// (consistency ruling 10).
+async fn latest_version(
+    conn: &mut PgConnection,
+    advisory: i64,
+    base_version: i32,
+) -> Result<Option<LatestVersion>, ServiceError> {
+    let latest = sqlx::query_as!(
+        LatestVersion,
+        r#"SELECT v.version, v.payload, u.display_name AS "editor_name?", u.email AS "editor_email?"
+           FROM advisory_version v LEFT JOIN app_user u ON u.id = v.editor_id
+           WHERE v.advisory_id = $1 ORDER BY v.version DESC LIMIT 1"#,
+        advisory
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(latest) = &latest
+        && latest.version != base_version
+    {
+        let base: Option<Value> = sqlx::query_scalar!(
+            "SELECT payload FROM advisory_version WHERE advisory_id = $1 AND version = $2",
+            advisory,
+            base_version
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        let editor = latest
+            .editor_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .or_else(|| latest.editor_email.clone());
+        return Err(ServiceError::Conflict {
+            base: base_version,
+            latest: latest.version,
+            editor,
+            changed_fields: base.map_or_else(Vec::new, |b| changed_fields(&b, &latest.payload)),
+        });
+    }
+    Ok(latest)
+}
+
+struct LatestVersion {
+    version: i32,
+    payload: Value,
+    editor_name: Option<String>,
+    editor_email: Option<String>,
+}
+
+/// Where the edit puts the advisory: its project id, slug and name, after
+/// the project-change rules (20-lifecycle §5 step 3).
+async fn destination(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    row: &AdvisoryRow,
+    facts: &crate::access::permissions::AdvisoryFacts,
+    requested: Option<Uuid>,
+) -> Result<(Uuid, String, String), ServiceError> {
+    let project_id = requested.unwrap_or(row.project_id);
+    if project_id == row.project_id {
+        return Ok((
+            project_id,
+            row.project_slug.clone(),
+            row.project_name.clone(),
+        ));
+    }
+    let Some(target) = project(conn, project_id).await? else {
+        return Err(field_error("project", "This project does not exist."));
+    };
+    if facts.state == State::Triage {
+        return Err(field_error(
+            "project",
+            "A triage report moves to another project through reassignment, not the edit form.",
+        ));
+    }
+    if !perm::can_change_project(Some(actor), facts, target.security_team_id) {
+        return Err(ServiceError::Forbidden(format!(
+            "You may not move this advisory to {}.",
+            target.name
+        )));
+    }
+    Ok((project_id, target.slug, target.name))
+}
+
+/// The ledger entries of an edit (20-lifecycle §5 steps 6–8).
+async fn record_edit(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    row: &AdvisoryRow,
+    after: Value,
+    changed: &[String],
+    void_approval: bool,
+    moved_to: Option<&str>,
+) -> Result<(), ServiceError> {
+    let actor = Some(ctx.actor.user_id);
+    let before = json!({"summary": row.summary, "project": row.project_slug, "state": row.state});
     audit::record(
         conn,
         ctx.redactor,
-        Entry::new(Action::AdvisoryEdited, Some(actor.user_id), ctx.origin)
+        Entry::new(Action::AdvisoryEdited, actor, ctx.origin)
             .advisory(row.id)
             .values(Some(before), Some(after))
             .metadata(json!({"changed_fields": changed})),
@@ -395,33 +458,21 @@ pub async fn edit(
         audit::record(
             conn,
             ctx.redactor,
-            Entry::new(
-                Action::AdvisoryReviewApprovalInvalidated,
-                Some(actor.user_id),
-                ctx.origin,
-            )
-            .advisory(row.id)
-            .values(Some(json!("approved")), Some(json!("none"))),
+            Entry::new(Action::AdvisoryReviewApprovalInvalidated, actor, ctx.origin)
+                .advisory(row.id)
+                .values(Some(json!("approved")), Some(json!("none"))),
         )
         .await?;
     }
-    if moved {
+    if let Some(slug) = moved_to {
         audit::record(
             conn,
             ctx.redactor,
-            Entry::new(
-                Action::AdvisoryProjectChanged,
-                Some(actor.user_id),
-                ctx.origin,
-            )
-            .advisory(row.id)
-            .values(Some(json!(row.project_slug)), Some(json!(slug))),
+            Entry::new(Action::AdvisoryProjectChanged, actor, ctx.origin)
+                .advisory(row.id)
+                .values(Some(json!(row.project_slug)), Some(json!(slug))),
         )
         .await?;
     }
-    Ok(Edited {
-        version,
-        changed_fields: changed,
-        approval_voided: void_approval,
-    })
+    Ok(())
 }
