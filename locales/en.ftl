@@ -4,6 +4,7 @@ app-name = AdvisoryHub
 app-tagline = The system of record for security advisories.
 skip-to-content = Skip to content
 nav-main = Main navigation
+nav-advisories = Advisories
 nav-home = Home
 
 footer-report-issue = Report an issue

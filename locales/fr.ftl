@@ -4,6 +4,7 @@ app-name = AdvisoryHub
 app-tagline = Le registre de référence des avis de sécurité.
 skip-to-content = Aller au contenu
 nav-main = Navigation principale
+nav-advisories = Avis
 nav-home = Accueil
 
 footer-report-issue = Signaler un problème

@@ -20,7 +20,7 @@ use crate::config::MetricsListener;
 use crate::jobs::worker::Heartbeat;
 use crate::ops::{health, metrics};
 use crate::ratelimit::Rate;
-use crate::{admin, auth};
+use crate::{admin, advisories, auth};
 
 /// Longest a request may take before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
@@ -60,6 +60,9 @@ pub fn app(state: AppState) -> Router {
             routes::ACCOUNT_SIGN_OUT_EVERYWHERE,
             post(auth::routes::end_sessions),
         )
+        .route(routes::ADVISORIES, get(advisories::pages::list))
+        .route(routes::ADVISORY, get(advisories::pages::detail))
+        .route(routes::ADVISORY_HISTORY, get(advisories::pages::history))
         .route(routes::ADMIN_USER, get(admin::users::show))
         .route(routes::ADMIN_USER_BAN, post(admin::users::ban))
         .route(routes::ADMIN_USER_UNBAN, post(admin::users::unban))

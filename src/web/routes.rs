@@ -21,6 +21,11 @@ pub const ACCOUNT_SIGN_OUT_EVERYWHERE: &str = "/account/sign-out-everywhere/";
 pub const ADMIN_USER: &str = "/admin/users/{id}/";
 pub const ADMIN_USER_BAN: &str = "/admin/users/{id}/ban/";
 pub const ADMIN_USER_UNBAN: &str = "/admin/users/{id}/unban/";
+pub const ADVISORIES: &str = "/advisories/";
+pub const ADVISORY_NEW: &str = "/advisories/new/";
+pub const ADVISORY: &str = "/advisories/{id}/";
+pub const ADVISORY_EDIT: &str = "/advisories/{id}/edit/";
+pub const ADVISORY_HISTORY: &str = "/advisories/{id}/history/";
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
 
@@ -35,6 +40,18 @@ pub fn sign_in_url(next: Option<&str>) -> String {
         Some(n) => format!("{SIGN_IN}?next={}", percent_encode(n)),
         None => SIGN_IN.to_owned(),
     }
+}
+
+pub fn advisory(public_id: &str) -> String {
+    ADVISORY.replace("{id}", public_id)
+}
+
+pub fn advisory_edit(public_id: &str) -> String {
+    ADVISORY_EDIT.replace("{id}", public_id)
+}
+
+pub fn advisory_history(public_id: &str) -> String {
+    ADVISORY_HISTORY.replace("{id}", public_id)
 }
 
 /// The page of one user in the admin console.
