@@ -372,3 +372,129 @@ async fn list_and_detail_pages_run_a_fixed_number_of_statements() {
     assert_eq!(list_one, list_many, "list page statements");
     assert_eq!(detail_one, detail_many, "detail page statements");
 }
+
+/// The form's own encoding of `form`, plus the CSRF token of `page`.
+fn form_pairs(
+    form: &advisoryhub::advisories::form::AdvisoryForm,
+    page: &common::site::Page,
+) -> Vec<(String, String)> {
+    let mut pairs = form.to_pairs();
+    pairs.push(("csrf_token".into(), page.csrf()));
+    pairs
+}
+
+async fn post_pairs(b: &Browser, url: &str, pairs: &[(String, String)]) -> common::site::Page {
+    let borrowed: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    b.post(url, &borrowed, &[]).await
+}
+
+#[tokio::test]
+async fn a_team_member_creates_and_edits_an_advisory_through_the_form() {
+    use advisoryhub::advisories::form::{AdvisoryForm, EventRow};
+    let w = World::new().await;
+    let new_url = w.site.url("/advisories/new/");
+    let page = w.bob.get(&new_url).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("name=\"affected-TOTAL_FORMS\""));
+    // Someone on no team may not author.
+    assert_eq!(w.erin.get(&new_url).await.status, 403);
+
+    let mut form = AdvisoryForm::blank(Some(w.theia));
+    form.summary = "Remote code execution in the debug adapter".into();
+    form.details = "An attacker can *run code*.".into();
+    form.affected[0].package_ecosystem = "npm".into();
+    form.affected[0].package_name = "@theia/debug".into();
+    form.affected[0].range_type = "SEMVER".into();
+    form.affected[0].events = vec![
+        EventRow {
+            kind: "introduced".into(),
+            value: "1.0.0".into(),
+        },
+        EventRow {
+            kind: "fixed".into(),
+            value: "1.45.1".into(),
+        },
+    ];
+    form.severity[0].kind = "CVSS_V4".into();
+    form.severity[0].score =
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N".into();
+    form.cwe_ids[0].value = "94".into();
+
+    // Add-row without JavaScript: one more reference row, nothing saved.
+    let mut pairs = form_pairs(&form, &page);
+    pairs.push(("_add".into(), "references".into()));
+    let more = post_pairs(&w.bob, &new_url, &pairs).await;
+    assert_eq!(more.status, 200);
+    assert!(
+        more.body.contains("name=\"references-1-url\""),
+        "a second reference row"
+    );
+    let none: i64 = sqlx::query_scalar("SELECT count(*) FROM advisory")
+        .fetch_one(&w.site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(none, 0);
+
+    // Invalid input: 422 with the error on the field.
+    let mut bad = form.clone();
+    bad.references[0].url = "javascript:alert(1)".into();
+    let invalid = post_pairs(&w.bob, &new_url, &form_pairs(&bad, &page)).await;
+    assert_eq!(invalid.status, 422, "{}", invalid.body);
+    assert!(invalid.body.contains("id=\"form-errors\""));
+    assert!(
+        invalid.body.contains("references-0-url"),
+        "{}",
+        invalid.body
+    );
+
+    let created = post_pairs(&w.bob, &new_url, &form_pairs(&form, &page)).await;
+    assert_eq!(created.status, 303, "{}", created.body);
+    let detail = w.bob.follow(created).await;
+    assert_eq!(detail.status, 200);
+    assert!(detail.body.contains("Advisory created."));
+    assert!(
+        detail.body.contains("<em>run code</em>"),
+        "markdown rendered"
+    );
+    assert!(detail.body.contains("CWE-94"));
+    assert!(detail.body.contains("9.3 critical"), "{}", detail.body);
+    assert!(detail.body.contains("fixed 1.45.1"));
+    let public_id = detail
+        .url
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Edit: a change makes version 2; a stale form gets 409.
+    let edit_url = w.site.url(&format!("/advisories/{public_id}/edit/"));
+    let edit_page = w.bob.get(&edit_url).await;
+    assert_eq!(edit_page.status, 200);
+    assert!(edit_page.body.contains("name=\"base_version\" value=\"1\""));
+    let mut edited = form.clone();
+    edited.base_version = Some(1);
+    edited.summary = "RCE in the debug adapter".into();
+    let saved = post_pairs(&w.bob, &edit_url, &form_pairs(&edited, &edit_page)).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let stale = post_pairs(
+        &w.alice,
+        &edit_url,
+        &form_pairs(&edited, &w.alice.get(&edit_url).await),
+    )
+    .await;
+    assert_eq!(stale.status, 409, "{}", stale.body);
+    assert!(
+        stale
+            .body
+            .contains("saved version 2 while you were editing")
+    );
+    let history = w
+        .bob
+        .get(&w.site.url(&format!("/advisories/{public_id}/history/")))
+        .await;
+    assert!(history.body.contains("+ RCE in the debug adapter"));
+}

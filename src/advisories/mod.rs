@@ -5,6 +5,7 @@ pub mod caller;
 pub mod content;
 pub mod cwe;
 pub mod ecosystems;
+pub mod editing;
 pub mod form;
 pub mod id;
 pub mod list;

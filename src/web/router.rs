@@ -61,7 +61,15 @@ pub fn app(state: AppState) -> Router {
             post(auth::routes::end_sessions),
         )
         .route(routes::ADVISORIES, get(advisories::pages::list))
+        .route(
+            routes::ADVISORY_NEW,
+            get(advisories::editing::new_form).post(advisories::editing::create),
+        )
         .route(routes::ADVISORY, get(advisories::pages::detail))
+        .route(
+            routes::ADVISORY_EDIT,
+            get(advisories::editing::edit_form).post(advisories::editing::edit),
+        )
         .route(routes::ADVISORY_HISTORY, get(advisories::pages::history))
         .route(routes::ADMIN_USER, get(admin::users::show))
         .route(routes::ADMIN_USER_BAN, post(admin::users::ban))
