@@ -308,6 +308,7 @@ async fn serve_web(
         .local_addr()
         .map_err(|e| format!("WEB_BIND: {e}"))?;
     bind_private(&config, web::router::metrics_app(metrics.clone())).await?;
+    tokio::spawn(db::warn_if_rls_bypassed(pool.clone()));
     let shutdown = shutdown_signal();
     tracing::info!(url = %format!("http://{addr}/"), "AdvisoryHub web is listening");
     let state = AppState::new(config, pool, metrics)?;

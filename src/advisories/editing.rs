@@ -346,3 +346,47 @@ pub async fn edit(
         Err(e) => Err(service_error(e)),
     }
 }
+
+/// `GET /advisories/cvss/`: the score and level of the vector in the
+/// submitted severity row, for the live badge beside the field (JavaScript
+/// on; the same scorer the save uses). Reads the first `*-type` and
+/// `*-score` parameters, whatever the row's prefix.
+#[tracing::instrument(name = "http.advisories.cvss", skip_all)]
+pub async fn cvss_score(
+    _user: crate::auth::RequireUser,
+    axum::extract::Query(params): axum::extract::Query<Vec<(String, String)>>,
+) -> axum::response::Html<String> {
+    use std::str::FromStr;
+
+    use super::content::SeverityType;
+    use super::severity;
+    let find = |suffix: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k.ends_with(suffix))
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let (kind, vector) = (find("-type"), find("-score"));
+    let text = if vector.is_empty() {
+        String::new()
+    } else {
+        match SeverityType::from_str(&kind) {
+            Ok(declared) => match severity::parse_cvss(declared, &vector) {
+                Ok(score) => format!(
+                    "<span class=\"sev {level}\">{base:.1} {level}</span>",
+                    level = score.level.as_str(),
+                    base = score.base_score
+                ),
+                Err(e) => format!(
+                    "<span class=\"field-error\">{}</span>",
+                    askama::filters::escape(e.to_string(), askama::filters::Html)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default()
+                ),
+            },
+            Err(_) => String::new(),
+        }
+    };
+    axum::response::Html(text)
+}

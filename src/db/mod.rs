@@ -115,3 +115,22 @@ pub async fn set_principal(
     .await?;
     Ok(())
 }
+
+/// Logs a warning when the application's database role bypasses row-level
+/// security (a superuser or `BYPASSRLS`): the backstop of INV-CONF-2 then
+/// does nothing, and only the application's checks remain.
+pub async fn warn_if_rls_bypassed(pool: PgPool) {
+    match sqlx::query_scalar!(
+        r#"SELECT (rolsuper OR rolbypassrls) AS "bypass!" FROM pg_roles WHERE rolname = current_user"#
+    )
+    .fetch_optional(&pool)
+    .await
+    {
+        Ok(Some(true)) => tracing::warn!(
+            "the database role is a superuser or has BYPASSRLS: row-level security on advisory \
+             tables is not enforced for this process; use a plain role in production (docs/operations.md)"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::debug!(error = %e, "could not check the database role"),
+    }
+}

@@ -65,6 +65,7 @@ pub fn app(state: AppState) -> Router {
             routes::ADVISORY_NEW,
             get(advisories::editing::new_form).post(advisories::editing::create),
         )
+        .route(routes::ADVISORY_CVSS, get(advisories::editing::cvss_score))
         .route(routes::ADVISORY, get(advisories::pages::detail))
         .route(
             routes::ADVISORY_EDIT,

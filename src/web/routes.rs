@@ -24,6 +24,8 @@ pub const ADMIN_USER_UNBAN: &str = "/admin/users/{id}/unban/";
 pub const ADVISORIES: &str = "/advisories/";
 pub const ADVISORY_NEW: &str = "/advisories/new/";
 pub const ADVISORY: &str = "/advisories/{id}/";
+/// The live CVSS score of a vector as typed.
+pub const ADVISORY_CVSS: &str = "/advisories/cvss/";
 pub const ADVISORY_EDIT: &str = "/advisories/{id}/edit/";
 pub const ADVISORY_HISTORY: &str = "/advisories/{id}/history/";
 /// Prefix of the JSON API, whose errors are JSON.
