@@ -498,3 +498,29 @@ async fn a_team_member_creates_and_edits_an_advisory_through_the_form() {
         .await;
     assert!(history.body.contains("+ RCE in the debug adapter"));
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_mine_recent_and_what_waits_for_me() {
+    let w = World::new().await;
+    let mine = w.create("Bob's own advisory").await;
+    let review = w.create("Waiting for review").await;
+    sqlx::query("UPDATE advisory SET review_status = 'submitted' WHERE advisory_id = $1")
+        .bind(&review)
+        .execute(&w.site.db.pool)
+        .await
+        .unwrap();
+    let bob = w.bob.get(&w.site.url("/")).await;
+    assert!(bob.body.contains("id=\"my-advisories\""));
+    assert!(bob.body.contains(&mine));
+    assert!(
+        bob.body.contains("2 advisories visible to you"),
+        "{}",
+        bob.body
+    );
+    let alice = w.alice.get(&w.site.url("/")).await;
+    let waiting = &alice.body[alice.body.find("id=\"needs-action\"").unwrap()..];
+    assert!(waiting.contains(&review) && waiting.contains("review requested"));
+    let carol = w.carol.get(&w.site.url("/")).await;
+    assert!(!carol.body.contains(&mine), "nothing of another team leaks");
+    assert!(carol.body.contains("0 advisories visible to you"));
+}

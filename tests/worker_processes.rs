@@ -230,6 +230,19 @@ async fn two_workers_run_each_periodic_tick_once() {
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(terminate(&mut a).await.success());
     assert!(terminate(&mut b).await.success());
+    // A COMMIT sent just before a worker exited may still be finishing on
+    // the server: count only once the workers' sessions are gone.
+    for _ in 0..50 {
+        let sessions = scalar(
+            &db.pool,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'advisoryhub'",
+        )
+        .await;
+        if sessions == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let ticks = scalar(
         &db.pool,
         "SELECT count(*) FROM schedule_runs WHERE schedule = 'ephemeral-sweep'",

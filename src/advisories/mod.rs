@@ -4,6 +4,7 @@
 pub mod caller;
 pub mod content;
 pub mod cwe;
+pub mod dashboard;
 pub mod ecosystems;
 pub mod editing;
 pub mod form;

@@ -620,18 +620,19 @@ pub fn diff_lines(old: &[String], new: &[String]) -> Vec<DiffLine> {
             });
             i += 1;
             j += 1;
-        } else if j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j]) {
-            out.push(DiffLine {
-                sign: '+',
-                text: new[j].clone(),
-            });
-            j += 1;
-        } else {
+        } else if i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // Removals before additions, as diff tools show them.
             out.push(DiffLine {
                 sign: '-',
                 text: old[i].clone(),
             });
             i += 1;
+        } else {
+            out.push(DiffLine {
+                sign: '+',
+                text: new[j].clone(),
+            });
+            j += 1;
         }
     }
     out

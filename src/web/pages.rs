@@ -12,18 +12,109 @@ use super::AppState;
 use super::context::PageContext;
 use super::error::AppError;
 use super::routes;
+use crate::advisories::{dashboard, list, repo};
 use crate::i18n::{LANG_COOKIE, Lang};
+
+/// The signed-in user's panels.
+pub struct Dashboard {
+    pub mine: Vec<DashboardItem>,
+    pub recent: Vec<DashboardItem>,
+    pub needs_action: Vec<DashboardItem>,
+    pub counts: list::Counts,
+    pub can_create: bool,
+}
+
+pub struct DashboardItem {
+    pub item: dashboard::Item,
+    pub href: String,
+    pub modified: String,
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 pub struct HomePage {
     pub ctx: PageContext,
+    pub dashboard: Option<Dashboard>,
 }
 
-/// `GET /`.
+/// `GET /`: the landing page, or for a signed-in user who they are and
+/// their dashboard.
 #[tracing::instrument(name = "http.home.get", skip_all)]
-pub async fn home(ctx: PageContext) -> HomePage {
-    HomePage { ctx }
+pub async fn home(State(state): State<AppState>, ctx: PageContext) -> Result<HomePage, AppError> {
+    let dashboard = match &ctx.user {
+        Some(user) => load_dashboard(&state, user.id).await?,
+        None => None,
+    };
+    Ok(HomePage { ctx, dashboard })
+}
+
+async fn load_dashboard(state: &AppState, user_id: i64) -> Result<Option<Dashboard>, AppError> {
+    let mut conn = state.pool.acquire().await?;
+    let Some(actor) = repo::load_actor(&mut conn, user_id, &state.config.oidc.admin_group).await?
+    else {
+        return Ok(None);
+    };
+    drop(conn);
+    let viewer = list::Viewer {
+        user_id,
+        is_admin: actor.is_admin,
+        group_ids: actor.group_ids.clone(),
+    };
+    let mut tx = crate::db::begin_as(
+        &state.pool,
+        crate::db::Principal::User {
+            id: user_id,
+            is_admin: actor.is_admin,
+        },
+    )
+    .await?;
+    let recent_query = list::ListQuery::parse(list::RawQuery {
+        page_size: Some("10".into()),
+        ..list::RawQuery::default()
+    })
+    .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let recent = list::fetch(
+        &mut tx,
+        &viewer,
+        &recent_query,
+        &list::TierActions::default(),
+    )
+    .await?;
+    let mine = dashboard::mine(&mut tx, &viewer).await?;
+    let needs_action = dashboard::needs_action(&mut tx, &viewer).await?;
+    let on_a_team: bool = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM project WHERE security_team_id = ANY($1)) AS "e!""#,
+        &viewer.group_ids
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let item = |item: dashboard::Item| DashboardItem {
+        href: routes::advisory(&item.advisory_id),
+        modified: crate::advisories::pages::when(item.modified_at),
+        item,
+    };
+    Ok(Some(Dashboard {
+        mine: mine.into_iter().map(item).collect(),
+        recent: recent
+            .rows
+            .into_iter()
+            .map(|r| {
+                item(dashboard::Item {
+                    advisory_id: r.advisory_id,
+                    summary: r.summary,
+                    project_name: r.project_name,
+                    state: r.state,
+                    review_status: r.review_status,
+                    severity_level: r.severity_level,
+                    modified_at: r.modified_at,
+                })
+            })
+            .collect(),
+        needs_action: needs_action.into_iter().map(item).collect(),
+        counts: recent.counts,
+        can_create: crate::access::permissions::can_author_any_advisory(Some(&actor), on_a_team),
+    }))
 }
 
 /// The language switcher's form.
