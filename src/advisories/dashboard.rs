@@ -61,15 +61,14 @@ pub async fn needs_action(
 }
 
 impl Item {
-    /// Why it is on the "needs my action" panel.
+    /// Why it is on the "needs my action" panel: a catalogue key.
     pub fn reason(&self) -> &'static str {
         match (self.state.as_str(), self.review_status.as_str()) {
-            (_, "submitted") => "review requested",
-            ("triage", _) => "report to triage",
-            ("draft", "changes_requested") => "changes requested",
-            ("draft", "approved") => "approved: ready to publish",
-            ("published", _) => "needs re-publishing",
-            _ => "",
+            (_, "submitted") => "reason-review-requested",
+            ("triage", _) => "reason-triage",
+            ("draft", "changes_requested") => "reason-changes-requested",
+            ("draft", "approved") => "reason-approved",
+            _ => "reason-republish",
         }
     }
 }

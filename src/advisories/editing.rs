@@ -197,7 +197,7 @@ pub async fn create(
     match service::create(&mut tx, ctx_service, &input, &mut OsEntropy).await {
         Ok(public_id) => {
             tx.commit().await?;
-            flash::push(&session, Level::Success, "Advisory created.")
+            flash::push(&session, Level::Success, ctx.t("advisory-created-flash"))
                 .await
                 .map_err(session_error)?;
             Ok(Redirect::to(&routes::advisory(&public_id)).into_response())
@@ -311,7 +311,7 @@ pub async fn edit(
     match service::edit(&mut tx, ctx_service, &public_id, &input).await {
         Ok(_) => {
             tx.commit().await?;
-            flash::push(&session, Level::Success, "Advisory saved.")
+            flash::push(&session, Level::Success, ctx.t("advisory-saved-flash"))
                 .await
                 .map_err(session_error)?;
             Ok(Redirect::to(&routes::advisory(&public_id)).into_response())

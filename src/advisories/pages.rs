@@ -154,9 +154,17 @@ impl ListPage {
         self.query.severity.as_deref() == Some(level)
     }
 
+    fn severity_label(&self, level: &str) -> String {
+        if level == "none" {
+            self.ctx.t("advisories-unscored")
+        } else {
+            level.to_owned()
+        }
+    }
+
     #[expect(clippy::unused_self, reason = "templates call it as a method")]
-    fn severity_label<'a>(&self, level: &'a str) -> &'a str {
-        if level == "none" { "Unscored" } else { level }
+    fn state_key(&self, state: &str) -> &'static str {
+        state_key(state)
     }
 
     fn default_sort(&self) -> bool {
@@ -170,11 +178,11 @@ impl ListPage {
 
 fn sort_links(query: &ListQuery) -> Vec<SortLink> {
     [
-        ("id", "ID", "id"),
-        ("project", "Project", "project"),
-        ("state", "State", "state"),
-        ("severity", "Severity", "-severity"),
-        ("modified", "Modified", "-modified"),
+        ("id", "advisories-col-id", "id"),
+        ("project", "advisories-col-project", "project"),
+        ("state", "advisories-col-state", "state"),
+        ("severity", "advisories-col-severity", "-severity"),
+        ("modified", "advisories-col-modified", "-modified"),
     ]
     .into_iter()
     .map(|(column, label, natural)| {
@@ -228,8 +236,8 @@ pub async fn list(
         .collect();
     let total = page.counts.of(query.state.as_deref());
     let page_count = ((total + query.page_size - 1) / query.page_size).max(1);
-    let tabs = std::iter::once((None, "All"))
-        .chain(list::STATES.iter().map(|s| (Some(*s), tab_label(s))))
+    let tabs = std::iter::once((None, "advisories-tab-all"))
+        .chain(list::STATES.iter().map(|s| (Some(*s), state_key(s))))
         .map(|(state, label)| Tab {
             label,
             count: page.counts.of(state),
@@ -288,12 +296,13 @@ pub async fn list(
     Ok(view.into_response())
 }
 
-fn tab_label(state: &str) -> &'static str {
+/// The catalogue key of a lifecycle state's name.
+pub fn state_key(state: &str) -> &'static str {
     match state {
-        "triage" => "Triage",
-        "draft" => "Draft",
-        "published" => "Published",
-        _ => "Dismissed",
+        "triage" => "state-triage",
+        "draft" => "state-draft",
+        "published" => "state-published",
+        _ => "state-dismissed",
     }
 }
 
@@ -350,6 +359,18 @@ impl DetailPage {
         routes::advisory_history(&self.advisory.advisory_id)
     }
 
+    fn state_key(&self) -> &'static str {
+        state_key(&self.advisory.state)
+    }
+
+    fn role_key(&self) -> &'static str {
+        match self.role {
+            "owner" => "role-owner",
+            "collaborator" => "role-collaborator",
+            _ => "role-viewer",
+        }
+    }
+
     fn score(&self) -> String {
         self.advisory
             .severity_score
@@ -374,6 +395,7 @@ fn public_id(raw: &str) -> Result<&str, AppError> {
 
 /// What a timeline entry says (50-web-ui §6.4), from its ledger row.
 fn describe(
+    ctx: &PageContext,
     action: &str,
     previous: Option<&Value>,
     new: Option<&Value>,
@@ -390,14 +412,20 @@ fn describe(
         .unwrap_or_default();
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
     match action {
-        "advisory.created" => "created the advisory".into(),
-        "advisory.edited" if fields.is_empty() => "saved the advisory without changes".into(),
-        "advisory.edited" => format!("edited {fields}"),
-        "advisory.project_changed" => format!("moved it from {} to {}", text(previous), text(new)),
-        "advisory.review_approval_invalidated" => "voided the review approval by editing".into(),
-        "advisory.state_changed" => {
-            format!("changed the state from {} to {}", text(previous), text(new))
+        "advisory.created" => ctx.t("timeline-created"),
+        "advisory.edited" if fields.is_empty() => ctx.t("timeline-saved-unchanged"),
+        "advisory.edited" => ctx.t1("timeline-edited", "fields", fields),
+        "advisory.project_changed" => {
+            ctx.t2("timeline-moved", "from", text(previous), "to", text(new))
         }
+        "advisory.review_approval_invalidated" => ctx.t("timeline-approval-voided"),
+        "advisory.state_changed" => ctx.t2(
+            "timeline-state-changed",
+            "from",
+            text(previous),
+            "to",
+            text(new),
+        ),
         other => other.replace(['.', '_'], " "),
     }
 }
@@ -449,7 +477,7 @@ pub async fn detail(
     let label = |name: Option<String>, email: Option<String>| {
         name.filter(|n| !n.trim().is_empty())
             .or(email)
-            .unwrap_or_else(|| "AdvisoryHub".to_owned())
+            .unwrap_or_else(|| ctx.t("timeline-system"))
     };
     let content = row.payload();
     Ok(DetailPage {
@@ -485,6 +513,7 @@ pub async fn detail(
                 iso: iso(e.created_at),
                 who: label(e.display_name, e.email),
                 text: describe(
+                    &ctx,
                     &e.action,
                     e.previous_value.as_ref(),
                     e.new_value.as_ref(),

@@ -21,6 +21,15 @@ use crate::i18n::{Lang, Translator};
 /// re-renders (400, 409, 422) are swapped instead of treated as failures.
 pub const HTMX_CONFIG: &str = r#"{"allowEval":false,"allowScriptTags":false,"includeIndicatorStyles":false,"selfRequestsOnly":true,"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},{"code":"(400|409|422)","swap":true,"error":false},{"code":"[45]..","swap":false,"error":true}]}"#;
 
+/// Numbers stay numbers, so Fluent can choose a plural form.
+fn fluent_value(value: impl std::fmt::Display) -> fluent_bundle::FluentValue<'static> {
+    let text = value.to_string();
+    match text.parse::<f64>() {
+        Ok(n) => fluent_bundle::FluentValue::from(n),
+        Err(_) => fluent_bundle::FluentValue::from(text),
+    }
+}
+
 /// The layout context of one request.
 #[derive(Clone, Debug)]
 pub struct PageContext {
@@ -42,6 +51,24 @@ impl PageContext {
     /// A translated string.
     pub fn t(&self, key: &str) -> String {
         self.t.t(key)
+    }
+
+    /// A translated string with one argument; a numeric value selects plurals.
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
+        self.t.t_with(key, &[(name, fluent_value(value))])
+    }
+
+    /// A translated string with two arguments.
+    pub fn t2(
+        &self,
+        key: &str,
+        n1: &str,
+        v1: impl std::fmt::Display,
+        n2: &str,
+        v2: impl std::fmt::Display,
+    ) -> String {
+        self.t
+            .t_with(key, &[(n1, fluent_value(v1)), (n2, fluent_value(v2))])
     }
 
     pub fn lang(&self) -> Lang {

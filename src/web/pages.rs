@@ -37,6 +37,27 @@ pub struct HomePage {
     pub dashboard: Option<Dashboard>,
 }
 
+impl HomePage {
+    /// "N advisories visible to you: …".
+    fn counts_text(&self) -> String {
+        use fluent_bundle::FluentValue;
+        let Some(d) = &self.dashboard else {
+            return String::new();
+        };
+        let c = &d.counts;
+        self.ctx.t.t_with(
+            "dashboard-counts",
+            &[
+                ("all", FluentValue::from(c.all())),
+                ("triage", FluentValue::from(c.triage)),
+                ("draft", FluentValue::from(c.draft)),
+                ("published", FluentValue::from(c.published)),
+                ("dismissed", FluentValue::from(c.dismissed)),
+            ],
+        )
+    }
+}
+
 /// `GET /`: the landing page, or for a signed-in user who they are and
 /// their dashboard.
 #[tracing::instrument(name = "http.home.get", skip_all)]
