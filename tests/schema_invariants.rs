@@ -392,3 +392,48 @@ async fn grants_are_viewer_or_collaborator_for_real_principals() {
         .unwrap_err();
     assert!(ghost.to_string().contains("does not exist"), "{ghost}");
 }
+
+// Mandatory test 6 of 30-permissions §11.4: the policy and the application's
+// visible-set query agree for every principal.
+#[tokio::test]
+async fn row_level_security_and_the_list_query_agree() {
+    use advisoryhub::advisories::list::{self, ListQuery, RawQuery, TierActions, Viewer};
+    let w = World::new().await;
+    let query = ListQuery::parse(RawQuery {
+        page_size: Some("200".into()),
+        ..RawQuery::default()
+    })
+    .unwrap();
+    for user in [
+        w.admin,
+        w.theia_member,
+        w.outsider,
+        w.grantee,
+        w.group_grantee,
+    ] {
+        let mut conn = w.db.pool.acquire().await.unwrap();
+        let actor =
+            advisoryhub::advisories::repo::load_actor(&mut conn, user, "advisoryhub-security")
+                .await
+                .unwrap()
+                .unwrap();
+        let viewer = Viewer {
+            user_id: actor.user_id,
+            is_admin: actor.is_admin,
+            group_ids: actor.group_ids.clone(),
+        };
+        let page = list::fetch(&mut conn, &viewer, &query, &TierActions::default())
+            .await
+            .unwrap();
+        let mut app: Vec<String> = page.rows.into_iter().map(|r| r.advisory_id).collect();
+        app.sort();
+        let rls = w
+            .visible(Some(Principal::User {
+                id: user,
+                is_admin: actor.is_admin,
+            }))
+            .await;
+        assert_eq!(app, rls, "user {user}");
+        assert_eq!(page.counts.all(), i64::try_from(rls.len()).unwrap());
+    }
+}
