@@ -87,16 +87,29 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Development only: create or update the development identity provider's
-    /// demo users (refused with APP_ENV=production).
+    /// Development only: demo users, projects and advisories (refused with
+    /// APP_ENV=production).
     ///
-    /// Matches users by e-mail, sets their names and OIDC subject (the IdP's
-    /// `id`), and bans those marked `"banned": true`. Groups are not written:
-    /// they come from the ID token at each sign-in.
+    /// Users: the development identity provider's, matched by e-mail, with
+    /// their names and OIDC subject (the IdP's `id`); those marked
+    /// `"banned": true` are banned, and a user without any group gets the
+    /// IdP's groups (sign-in mirrors them from the ID token afterwards).
+    /// Projects: ecd.theia (team theia-security), rt.jetty (jetty-security,
+    /// mature publisher), technology.dash (dash-security). Advisories: a
+    /// spread in every state, created and edited through the advisory
+    /// service; skipped when they are already there.
     SeedDemo {
         /// The IdP's users file.
         #[arg(long, value_name = "PATH", default_value = "bin/idp/users.json")]
         users: PathBuf,
+        /// Delete the demo advisories (every advisory of the demo projects,
+        /// and the demo report on unsorted) and everything hanging off them
+        /// first, then seed again. Advisories, versions and the ledger are
+        /// protected by triggers, so this dev-only bypass sets
+        /// session_replication_role = replica for its transaction, which
+        /// needs a superuser connection.
+        #[arg(long)]
+        reset: bool,
     },
     /// Measure the job queue against the configured database.
     #[command(subcommand)]
@@ -156,7 +169,9 @@ pub fn main() -> ExitCode {
             retention_days,
             dry_run,
         } => run_async(access_log_partitions_command(retention_days, dry_run)),
-        Command::SeedDemo { users } => run_async(seed_demo_command(env_vars(), users)),
+        Command::SeedDemo { users, reset } => {
+            run_async(seed_demo_command(env_vars(), users, reset))
+        }
         Command::Bench(cmd) => run_async(bench_command(cmd)),
     }
 }
@@ -509,6 +524,7 @@ async fn access_log_partitions_command(
 async fn seed_demo_command(
     vars: HashMap<String, String>,
     users_file: PathBuf,
+    reset: bool,
 ) -> Result<(), String> {
     // Checked before the configuration is loaded, so the refusal is the
     // message even where a production configuration would be incomplete.
@@ -531,31 +547,17 @@ async fn seed_demo_command(
         crate::demo::parse_users(&json).map_err(|e| format!("{}: {e}", users_file.display()))?;
     let pool = connect(&config)?;
     let mut conn = pool.acquire().await.map_err(|e| format!("database: {e}"))?;
-    let seeded = crate::demo::seed_users(&mut conn, &users)
+    let redactor = config.redactor();
+    let options = crate::demo::Options {
+        reset,
+        production: config.app_env.is_production(),
+        admin_group: &config.oidc.admin_group,
+        redactor: &redactor,
+        users_file: &users_file.display().to_string(),
+    };
+    crate::demo::run(&mut conn, &users, &options, &mut std::io::stdout())
         .await
-        .map_err(|e| e.to_string())?;
-    let mut created = 0;
-    for user in &seeded {
-        let verb = match user.outcome {
-            crate::demo::Seeded::Created => {
-                created += 1;
-                "created"
-            }
-            crate::demo::Seeded::Updated => "updated",
-        };
-        println!("{verb} {}", user.email);
-        if user.newly_banned {
-            println!("banned {}", user.email);
-        }
-    }
-    println!(
-        "{} demo user(s) from {}: {created} created, {} updated, {} banned now",
-        seeded.len(),
-        users_file.display(),
-        seeded.len() - created,
-        seeded.iter().filter(|u| u.newly_banned).count(),
-    );
-    Ok(())
+        .map_err(|e| e.to_string())
 }
 
 async fn bench_command(cmd: BenchCommand) -> Result<(), String> {
