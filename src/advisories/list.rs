@@ -220,7 +220,11 @@ struct Reach {
 
 async fn reach(conn: &mut PgConnection, viewer: &Viewer) -> Result<Reach, sqlx::Error> {
     let row = sqlx::query!(
-        r#"SELECT array(SELECT id FROM project WHERE security_team_id = ANY($1)) AS "projects!",
+        // The list's filters are optional (`$n IS NULL OR …`): only a plan
+        // made for the actual values uses the right index, so the rest of
+        // the transaction plans each statement for its parameters.
+        r#"SELECT set_config('plan_cache_mode', 'force_custom_plan', true) AS "plan!",
+                  array(SELECT id FROM project WHERE security_team_id = ANY($1)) AS "projects!",
                   array(SELECT DISTINCT advisory_id FROM access_grant
                         WHERE (principal_type = 'user' AND principal_id = $2)
                            OR (principal_type = 'group' AND principal_id = ANY($1))) AS "granted!",

@@ -22,12 +22,10 @@ pub type Tx<'a> = Transaction<'a, Postgres>;
 /// starts (and answers `/healthz`) while the database is still coming up.
 pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     let options: PgConnectOptions = config.database_url.expose().parse()?;
-    // Short OLTP statements: JIT compilation costs more than it saves, and
-    // the optional-filter queries (`$1 IS NULL OR …`) need plans made for
-    // their actual parameters to use the right index.
+    // Short OLTP statements: JIT compilation costs more than it saves.
     let options = options
         .application_name("advisoryhub")
-        .options([("jit", "off"), ("plan_cache_mode", "force_custom_plan")]);
+        .options([("jit", "off")]);
     Ok(PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(3))
