@@ -26,6 +26,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tower::ServiceExt;
 
+pub mod browser;
 pub mod site;
 
 /// The server the suite runs against (`bin/test` sets it).
