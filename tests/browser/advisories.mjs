@@ -32,6 +32,7 @@
 import { existsSync } from 'node:fs';
 
 import { chromium } from 'playwright-core';
+import { watchedPage } from './watch.mjs';
 
 const LOGIN = 'bob@example.org';
 const PASSWORD = 'demo';
@@ -77,56 +78,32 @@ async function walk(browser, { javaScriptEnabled }) {
     `A crafted **launch configuration** runs arbitrary commands.\n\n` +
     `- open the \`debug\` view\n- start the *malicious* configuration\n`;
 
-  const context = await browser.newContext({ javaScriptEnabled });
-  context.setDefaultTimeout(TIMEOUT_MS);
-  context.setDefaultNavigationTimeout(TIMEOUT_MS);
-
-  // Everything that counts as an error on a page: console errors (Chromium
-  // logs CSP violations there too), uncaught exceptions, and — when scripts
-  // run — securitypolicyviolation events.
-  const problems = [];
-  await context.exposeFunction('__ahReportViolation', (v) => {
-    problems.push(
-      `securitypolicyviolation on ${v.documentURI}: ${v.effectiveDirective} blocked ${v.blockedURI || '(inline)'}` +
-        (v.sample ? ` (sample: ${v.sample})` : ''),
-    );
-  });
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__ahReportViolation({
-        documentURI: e.documentURI,
-        effectiveDirective: e.effectiveDirective,
-        blockedURI: e.blockedURI,
-        sample: e.sample,
-      });
-    });
-  });
-  const page = await context.newPage();
   const favicon404 = new Set();
   const notes = [];
   // The document URL whose 422 step 9 provokes, while it waits for it.
   let expected422 = null;
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const loc = msg.location();
-    if (expected422 && loc?.url === expected422 && /^Failed to load resource: the server responded with a status of 422\b/.test(msg.text())) {
-      notes.push(`the expected 422 for ${loc.url} (Chromium logs that as a console error; not counted)`);
-      expected422 = null;
-      return;
-    }
-    // The one exception: the favicon Chromium fetches on its own on the
-    // identity provider's pages, which the provider does not serve. Noted,
-    // not hidden. The app's own origin gets no such pass.
-    if (loc?.url) {
-      const u = new URL(loc.url);
-      if (u.origin !== origin && u.pathname === '/favicon.ico' && /status of 404\b/.test(msg.text())) {
-        favicon404.add(loc.url);
-        return;
+  const { context, page, problems } = await watchedPage(browser, {
+    javaScriptEnabled,
+    timeoutMs: TIMEOUT_MS,
+    allow: (msg, loc) => {
+      if (expected422 && loc?.url === expected422 && /^Failed to load resource: the server responded with a status of 422\b/.test(msg.text())) {
+        notes.push(`the expected 422 for ${loc.url} (Chromium logs that as a console error; not counted)`);
+        expected422 = null;
+        return true;
       }
-    }
-    problems.push(`console error on ${page.url()}: ${msg.text()}${loc?.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
+      // The one exception: the favicon Chromium fetches on its own on the
+      // identity provider's pages, which the provider does not serve. Noted,
+      // not hidden. The app's own origin gets no such pass.
+      if (loc?.url) {
+        const u = new URL(loc.url);
+        if (u.origin !== origin && u.pathname === '/favicon.ico' && /status of 404\b/.test(msg.text())) {
+          favicon404.add(loc.url);
+          return true;
+        }
+      }
+      return false;
+    },
   });
-  page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
 
   async function step(name, body) {
     stepNo += 1;

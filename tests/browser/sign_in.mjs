@@ -19,6 +19,7 @@
 import { existsSync } from 'node:fs';
 
 import { chromium } from 'playwright-core';
+import { watchedPage } from './watch.mjs';
 
 const LOGIN = 'alice@example.org';
 const PASSWORD = 'demo';
@@ -50,45 +51,20 @@ let userAgent = null;
 // One walk of the flow in a fresh context.
 async function walk(browser, { javaScriptEnabled }) {
   const label = javaScriptEnabled ? 'js' : 'no-js';
-  const context = await browser.newContext({ javaScriptEnabled });
-  context.setDefaultTimeout(TIMEOUT_MS);
-  context.setDefaultNavigationTimeout(TIMEOUT_MS);
-
-  // Everything that counts as an error on a page: console errors (Chromium
-  // logs CSP violations there too), uncaught exceptions, and — when scripts
-  // run — securitypolicyviolation events.
-  const problems = [];
-  await context.exposeFunction('__ahReportViolation', (v) => {
-    problems.push(
-      `securitypolicyviolation on ${v.documentURI}: ${v.effectiveDirective} blocked ${v.blockedURI || '(inline)'}` +
-        (v.sample ? ` (sample: ${v.sample})` : ''),
-    );
-  });
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__ahReportViolation({
-        documentURI: e.documentURI,
-        effectiveDirective: e.effectiveDirective,
-        blockedURI: e.blockedURI,
-        sample: e.sample,
-      });
-    });
-  });
-  const page = await context.newPage();
   const favicon404 = new Set();
-  page.on('console', (msg) => {
-    if (msg.type() !== 'error') return;
-    const loc = msg.location();
-    // The one exception: the favicon Chromium fetches on its own (no page
-    // asks for it), which neither the app nor the dev provider serves.
-    // Noted, not hidden.
-    if (loc?.url && new URL(loc.url).pathname === '/favicon.ico' && /status of 404\b/.test(msg.text())) {
-      favicon404.add(loc.url);
-      return;
-    }
-    problems.push(`console error on ${page.url()}: ${msg.text()}${loc?.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
+  const { context, page, problems } = await watchedPage(browser, {
+    javaScriptEnabled,
+    timeoutMs: TIMEOUT_MS,
+    allow: (msg, loc) => {
+      // The one exception: the favicon Chromium fetches on its own (no page
+      // asks for it), which the dev provider does not serve. Noted, not hidden.
+      if (loc?.url && new URL(loc.url).pathname === '/favicon.ico' && /status of 404\b/.test(msg.text())) {
+        favicon404.add(loc.url);
+        return true;
+      }
+      return false;
+    },
   });
-  page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
   page.on('request', (req) => {
     if (req.url().startsWith(`${origin}/`)) userAgent ??= req.headers()['user-agent'] ?? null;
   });
