@@ -397,7 +397,7 @@ async fn grants_are_viewer_or_collaborator_for_real_principals() {
 // visible-set query agree for every principal.
 #[tokio::test]
 async fn row_level_security_and_the_list_query_agree() {
-    use advisoryhub::advisories::list::{self, ListQuery, RawQuery, TierActions, Viewer};
+    use advisoryhub::advisories::list::{self, ListQuery, RawQuery, TierActions};
     let w = World::new().await;
     let query = ListQuery::parse(RawQuery {
         page_size: Some("200".into()),
@@ -417,12 +417,7 @@ async fn row_level_security_and_the_list_query_agree() {
                 .await
                 .unwrap()
                 .unwrap();
-        let viewer = Viewer {
-            user_id: actor.user_id,
-            is_admin: actor.is_admin,
-            group_ids: actor.group_ids.clone(),
-        };
-        let page = list::fetch(&mut conn, &viewer, &query, &TierActions::default())
+        let page = list::fetch(&mut conn, &actor, &query, &TierActions::default())
             .await
             .unwrap();
         let mut app: Vec<String> = page.rows.into_iter().map(|r| r.advisory_id).collect();

@@ -31,14 +31,6 @@ impl Caller {
         )
         .await
     }
-
-    pub fn viewer(&self) -> super::list::Viewer {
-        super::list::Viewer {
-            user_id: self.actor.user_id,
-            is_admin: self.actor.is_admin,
-            group_ids: self.actor.group_ids.clone(),
-        }
-    }
 }
 
 impl FromRequestParts<AppState> for Caller {

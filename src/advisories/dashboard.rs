@@ -5,7 +5,7 @@
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use super::list::Viewer;
+use crate::access::permissions::Actor;
 
 /// One advisory in a dashboard panel.
 #[derive(Clone, Debug)]
@@ -20,7 +20,7 @@ pub struct Item {
 }
 
 /// Advisories I created that are still open, most recently changed first.
-pub async fn mine(conn: &mut PgConnection, viewer: &Viewer) -> Result<Vec<Item>, sqlx::Error> {
+pub async fn mine(conn: &mut PgConnection, viewer: &Actor) -> Result<Vec<Item>, sqlx::Error> {
     sqlx::query_as!(
         Item,
         "SELECT a.advisory_id, a.summary, p.name AS project_name, a.state, a.review_status,
@@ -40,7 +40,7 @@ pub async fn mine(conn: &mut PgConnection, viewer: &Viewer) -> Result<Vec<Item>,
 /// approved drafts to publish on their projects.
 pub async fn needs_action(
     conn: &mut PgConnection,
-    viewer: &Viewer,
+    viewer: &Actor,
 ) -> Result<Vec<Item>, sqlx::Error> {
     sqlx::query_as!(
         Item,

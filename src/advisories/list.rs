@@ -10,13 +10,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Who is listing: the visible set follows from these (30-permissions §10.1).
-#[derive(Clone, Debug)]
-pub struct Viewer {
-    pub user_id: i64,
-    pub is_admin: bool,
-    pub group_ids: Vec<i64>,
-}
+use crate::access::permissions::Actor;
 
 pub const STATES: [&str; 4] = ["triage", "draft", "published", "dismissed"];
 pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "none"];
@@ -27,23 +21,14 @@ pub const SORTS: [&str; 5] = ["id", "project", "state", "severity", "modified"];
 /// The query string as sent.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct RawQuery {
-    #[serde(default)]
     pub q: Option<String>,
-    #[serde(default)]
     pub project: Option<String>,
-    #[serde(default)]
     pub severity: Option<String>,
-    #[serde(default)]
     pub state: Option<String>,
-    #[serde(default)]
     pub review_status: Option<String>,
-    #[serde(default)]
     pub kind: Option<String>,
-    #[serde(default)]
     pub sort: Option<String>,
-    #[serde(default)]
     pub page: Option<String>,
-    #[serde(default)]
     pub page_size: Option<String>,
 }
 
@@ -218,7 +203,7 @@ struct Reach {
     collaborator: Vec<i64>,
 }
 
-async fn reach(conn: &mut PgConnection, viewer: &Viewer) -> Result<Reach, sqlx::Error> {
+async fn reach(conn: &mut PgConnection, viewer: &Actor) -> Result<Reach, sqlx::Error> {
     let row = sqlx::query!(
         // The list's filters are optional (`$n IS NULL OR …`): only a plan
         // made for the actual values uses the right index, so the rest of
@@ -247,7 +232,7 @@ async fn reach(conn: &mut PgConnection, viewer: &Viewer) -> Result<Reach, sqlx::
 /// The counts and the page: three statements, whatever the number of rows.
 pub async fn fetch(
     conn: &mut PgConnection,
-    viewer: &Viewer,
+    viewer: &Actor,
     query: &ListQuery,
     tiers: &TierActions,
 ) -> Result<Page, sqlx::Error> {

@@ -222,7 +222,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let query = ListQuery::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let mut tx = caller.begin(&state).await?;
-    let page = list::fetch(&mut tx, &caller.viewer(), &query, &tiers()).await?;
+    let page = list::fetch(&mut tx, &caller.actor, &query, &tiers()).await?;
     let all_projects = projects::all(&mut tx).await?;
     tx.commit().await?;
 

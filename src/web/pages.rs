@@ -76,11 +76,7 @@ async fn load_dashboard(state: &AppState, user_id: i64) -> Result<Option<Dashboa
         return Ok(None);
     };
     drop(conn);
-    let viewer = list::Viewer {
-        user_id,
-        is_admin: actor.is_admin,
-        group_ids: actor.group_ids.clone(),
-    };
+    let viewer = &actor;
     let mut tx = crate::db::begin_as(
         &state.pool,
         crate::db::Principal::User {
@@ -96,13 +92,13 @@ async fn load_dashboard(state: &AppState, user_id: i64) -> Result<Option<Dashboa
     .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let recent = list::fetch(
         &mut tx,
-        &viewer,
+        viewer,
         &recent_query,
         &list::TierActions::default(),
     )
     .await?;
-    let mine = dashboard::mine(&mut tx, &viewer).await?;
-    let needs_action = dashboard::needs_action(&mut tx, &viewer).await?;
+    let mine = dashboard::mine(&mut tx, viewer).await?;
+    let needs_action = dashboard::needs_action(&mut tx, viewer).await?;
     let on_a_team: bool = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM project WHERE security_team_id = ANY($1)) AS "e!""#,
         &viewer.group_ids
