@@ -450,6 +450,24 @@ async fn a_team_member_creates_and_edits_an_advisory_through_the_form() {
         invalid.body
     );
 
+    // Carol (Jetty's team) may author, but not in Theia.
+    let carol_page = w.carol.get(&new_url).await;
+    let refused = post_pairs(&w.carol, &new_url, &form_pairs(&form, &carol_page)).await;
+    assert_eq!(refused.status, 403);
+    // A body that is not the form at all is refused clearly, nothing saved.
+    let garbage = w
+        .bob
+        .post(
+            &new_url,
+            &[
+                ("csrf_token", page.csrf().as_str()),
+                ("affected-TOTAL_FORMS", "99999999999"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(garbage.status, 422, "{}", garbage.body);
+
     let created = post_pairs(&w.bob, &new_url, &form_pairs(&form, &page)).await;
     assert_eq!(created.status, 303, "{}", created.body);
     let detail = w.bob.follow(created).await;

@@ -124,6 +124,23 @@ async fn a_browser_cannot_claim_groups() {
     assert!(groups_of(&site, "erin@example.org").await.is_empty());
     let admin = b.get(&site.url("/admin/users/1/")).await;
     assert_eq!(admin.status, 403);
+    // Nor may a non-admin ban, even with a valid token: refused before any
+    // step-up is asked for (30-permissions §8.1).
+    let erin = site.user_id("erin@example.org").await;
+    let ban = b
+        .post(
+            &site.url(&format!("/admin/users/{erin}/ban/")),
+            &[("csrf_token", &page.csrf()), ("reason", "x")],
+            &[],
+        )
+        .await;
+    assert_eq!(ban.status, 403);
+    let active: bool = sqlx::query_scalar("SELECT is_active FROM app_user WHERE id = $1")
+        .bind(erin)
+        .fetch_one(&site.db.pool)
+        .await
+        .unwrap();
+    assert!(active);
 }
 
 // INV-AUTH-8
