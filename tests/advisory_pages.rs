@@ -450,24 +450,6 @@ async fn a_team_member_creates_and_edits_an_advisory_through_the_form() {
         invalid.body
     );
 
-    // Carol (Jetty's team) may author, but not in Theia.
-    let carol_page = w.carol.get(&new_url).await;
-    let refused = post_pairs(&w.carol, &new_url, &form_pairs(&form, &carol_page)).await;
-    assert_eq!(refused.status, 403);
-    // A body that is not the form at all is refused clearly, nothing saved.
-    let garbage = w
-        .bob
-        .post(
-            &new_url,
-            &[
-                ("csrf_token", page.csrf().as_str()),
-                ("affected-TOTAL_FORMS", "99999999999"),
-            ],
-            &[],
-        )
-        .await;
-    assert_eq!(garbage.status, 422, "{}", garbage.body);
-
     let created = post_pairs(&w.bob, &new_url, &form_pairs(&form, &page)).await;
     assert_eq!(created.status, 303, "{}", created.body);
     let detail = w.bob.follow(created).await;
@@ -541,4 +523,37 @@ async fn the_dashboard_shows_mine_recent_and_what_waits_for_me() {
     let carol = w.carol.get(&w.site.url("/")).await;
     assert!(!carol.body.contains(&mine), "nothing of another team leaks");
     assert!(carol.body.contains("0 advisories visible to you"));
+}
+
+#[tokio::test]
+async fn authoring_is_refused_outside_ones_projects_and_for_a_garbage_body() {
+    use advisoryhub::advisories::form::AdvisoryForm;
+    let w = World::new().await;
+    let new_url = w.site.url("/advisories/new/");
+    let mut form = AdvisoryForm::blank(Some(w.theia));
+    form.summary = "Not Carol's project".into();
+    // Carol (Jetty's team) may author, but not in Theia.
+    let carol_page = w.carol.get(&new_url).await;
+    assert_eq!(carol_page.status, 200);
+    let refused = post_pairs(&w.carol, &new_url, &form_pairs(&form, &carol_page)).await;
+    assert_eq!(refused.status, 403);
+    // A body that is not the form at all is refused clearly.
+    let page = w.bob.get(&new_url).await;
+    let garbage = w
+        .bob
+        .post(
+            &new_url,
+            &[
+                ("csrf_token", page.csrf().as_str()),
+                ("affected-TOTAL_FORMS", "99999999999"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(garbage.status, 422, "{}", garbage.body);
+    let none: i64 = sqlx::query_scalar("SELECT count(*) FROM advisory")
+        .fetch_one(&w.site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(none, 0, "nothing saved");
 }
