@@ -310,6 +310,22 @@ pub fn is_same_origin(config: &Config, req_headers: &HeaderMap) -> bool {
     origin_host.is_some_and(|h| !host.is_empty() && h.eq_ignore_ascii_case(host))
 }
 
+/// Runs the rest of the request in a task of its own, so a client that hangs
+/// up does not cancel it halfway. A cancelled future can stop between
+/// sending `BEGIN` and reading its answer, and the connection then goes back
+/// to the pool inside a transaction that the next request would join
+/// (`tests/cancelled_requests.rs`). Started work finishes; its answer is
+/// simply not read.
+pub async fn run_to_completion(req: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(req)).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            tracing::error!(error = %e, "request task failed");
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -109,6 +109,9 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
                 .layer(RequestBodyLimitLayer::new(body_limit))
                 .layer(DefaultBodyLimit::max(body_limit)),
         )
+        // Outermost, so everything inside runs to the end even when the
+        // client leaves.
+        .layer(from_fn(layers::run_to_completion))
         .with_state(state)
 }
 
