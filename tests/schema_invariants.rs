@@ -394,41 +394,81 @@ async fn grants_are_viewer_or_collaborator_for_real_principals() {
 }
 
 // Mandatory test 6 of 30-permissions §11.4: the policy and the application's
-// visible-set query agree for every principal.
+// visible-set query agree for every principal, run as the application role
+// (so the search's SECURITY DEFINER function and the tally's policy take
+// part), with and without a search, after rows moved between projects and
+// states (so the tally's trigger did).
 #[tokio::test]
 async fn row_level_security_and_the_list_query_agree() {
     use advisoryhub::advisories::list::{self, ListQuery, RawQuery, TierActions};
     let w = World::new().await;
-    let query = ListQuery::parse(RawQuery {
-        page_size: Some("200".into()),
-        ..RawQuery::default()
-    })
+    sqlx::query("UPDATE advisory SET project_id = $1, state = 'published', summary = 'ReDoS in the parser' WHERE advisory_id = 'ECL-3333-3333-3333'")
+        .bind(w.jetty)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE advisory SET severity_level = 'high', details = 'a redos too' WHERE advisory_id = 'ECL-2222-2222-2222'")
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    let tally_agrees: bool = sqlx::query_scalar(
+        "SELECT NOT EXISTS (
+             (SELECT project_id, state, severity_level, review_status, kind, count(*) FROM advisory GROUP BY 1, 2, 3, 4, 5)
+             EXCEPT (SELECT project_id, state, severity_level, review_status, kind, n FROM advisory_tally WHERE n > 0))
+         AND NOT EXISTS (SELECT 1 FROM advisory_tally WHERE n < 0)",
+    )
+    .fetch_one(&w.db.pool)
+    .await
     .unwrap();
-    for user in [
-        w.admin,
-        w.theia_member,
-        w.outsider,
-        w.grantee,
-        w.group_grantee,
-    ] {
-        let mut conn = w.db.pool.acquire().await.unwrap();
-        let actor =
-            advisoryhub::advisories::repo::load_actor(&mut conn, user, "advisoryhub-security")
-                .await
-                .unwrap()
-                .unwrap();
-        let page = list::fetch(&mut conn, &actor, &query, &TierActions::default())
-            .await
-            .unwrap();
-        let mut app: Vec<String> = page.rows.into_iter().map(|r| r.advisory_id).collect();
-        app.sort();
-        let rls = w
-            .visible(Some(Principal::User {
+    assert!(tally_agrees);
+    for q in [None, Some("REDOS"), Some("ecl-2222"), Some("%")] {
+        let query = ListQuery::parse(RawQuery {
+            page_size: Some("200".into()),
+            q: q.map(str::to_owned),
+            ..RawQuery::default()
+        })
+        .unwrap();
+        for user in [
+            w.admin,
+            w.theia_member,
+            w.outsider,
+            w.grantee,
+            w.group_grantee,
+        ] {
+            let mut tx = w.db.pool.begin().await.unwrap();
+            let actor =
+                advisoryhub::advisories::repo::load_actor(&mut tx, user, "advisoryhub-security")
+                    .await
+                    .unwrap()
+                    .unwrap();
+            let principal = Principal::User {
                 id: user,
                 is_admin: actor.is_admin,
-            }))
-            .await;
-        assert_eq!(app, rls, "user {user}");
-        assert_eq!(page.counts.all(), i64::try_from(rls.len()).unwrap());
+            };
+            sqlx::query("SET LOCAL ROLE ah_test_app")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            set_principal(&mut tx, principal).await.unwrap();
+            let page = list::fetch(&mut tx, &actor, &query, &TierActions::default())
+                .await
+                .unwrap();
+            tx.rollback().await.unwrap();
+            let mut app: Vec<String> = page.rows.into_iter().map(|r| r.advisory_id).collect();
+            app.sort();
+            let rls: Vec<String> = w
+                .visible(Some(principal))
+                .await
+                .into_iter()
+                .filter(|id| match q {
+                    None => true,
+                    Some("REDOS") => id != "ECL-4444-4444-4444",
+                    Some("ecl-2222") => id == "ECL-2222-2222-2222",
+                    Some(_) => false,
+                })
+                .collect();
+            assert_eq!(app, rls, "user {user}, search {q:?}");
+            assert_eq!(page.counts.all(), i64::try_from(rls.len()).unwrap());
+        }
     }
 }

@@ -120,7 +120,7 @@ impl ListQuery {
     }
 
     /// `q` as a LIKE pattern over the lower-cased search text (the
-    /// `search_text` column), wildcards in the user's text escaped.
+    /// `advisory_search` table), wildcards in the user's text escaped.
     fn pattern(&self) -> Option<String> {
         self.q.as_ref().map(|q| {
             let escaped = q

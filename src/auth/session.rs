@@ -43,6 +43,17 @@ pub mod keys {
     pub const OIDC_FLOWS: &str = "oidc.flows";
     /// The synchronizer CSRF token.
     pub const CSRF: &str = "csrf.token";
+    /// The user's current groups (`Access`), read from the group mirror by
+    /// the session's load query; never stored.
+    pub const ACCESS: &str = "auth.access";
+}
+
+/// The signed-in user's groups as the mirror holds them now, loaded with the
+/// session so a request needs no other query to know who it acts for.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Access {
+    pub group_ids: Vec<i64>,
+    pub is_admin: bool,
 }
 
 /// Cookie name: `__Host-sessionid` when cookies are secure, else `sessionid`.
@@ -60,6 +71,7 @@ pub fn layer(config: &Config, pool: PgPool) -> SessionManagerLayer<PgStore, Sign
     let store = PgStore {
         pool,
         max_age: config.session_max_age,
+        admin_group: config.oidc.admin_group.clone(),
     };
     SessionManagerLayer::new(store)
         .with_name(cookie_name(config))
@@ -104,6 +116,7 @@ pub fn stored_id(id: &Id) -> Vec<u8> {
 pub struct PgStore {
     pool: PgPool,
     max_age: Duration,
+    admin_group: String,
 }
 
 /// The columns kept beside the JSON data, for listing and ending sessions.
@@ -157,7 +170,9 @@ fn backend(e: impl std::fmt::Display) -> session_store::Error {
 }
 
 fn encode(record: &Record) -> session_store::Result<serde_json::Value> {
-    serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+    let mut data = record.data.clone();
+    data.remove(keys::ACCESS);
+    serde_json::to_value(&data).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
 #[async_trait]
@@ -216,21 +231,39 @@ impl SessionStore for PgStore {
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let max_age = pg_interval(self.max_age).map_err(backend)?;
         let row = sqlx::query!(
-            "SELECT s.data, s.expires_at FROM web_session s
-             LEFT JOIN app_user u ON u.id = s.user_id
-             WHERE s.id_hash = $1 AND s.expires_at > now()
-               AND (s.user_id IS NULL OR (u.is_active AND s.signed_in_at > now() - $2::interval))",
+            r#"SELECT s.data, s.expires_at, s.user_id,
+                      array(SELECT ug.group_id FROM user_group ug WHERE ug.user_id = s.user_id) AS "group_ids!",
+                      EXISTS (SELECT 1 FROM user_group ug JOIN oidc_group g ON g.id = ug.group_id
+                              WHERE ug.user_id = s.user_id AND g.name = $3) AS "is_admin!"
+               FROM web_session s
+               LEFT JOIN app_user u ON u.id = s.user_id
+               WHERE s.id_hash = $1 AND s.expires_at > now()
+                 AND (s.user_id IS NULL OR (u.is_active AND s.signed_in_at > now() - $2::interval))"#,
             id_hash(id),
-            max_age
+            max_age,
+            self.admin_group
         )
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
         row.map(|r| {
+            let mut data: std::collections::HashMap<String, serde_json::Value> =
+                serde_json::from_value(r.data)
+                    .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+            if r.user_id.is_some() {
+                let access = Access {
+                    group_ids: r.group_ids,
+                    is_admin: r.is_admin,
+                };
+                data.insert(
+                    keys::ACCESS.to_owned(),
+                    serde_json::to_value(access)
+                        .map_err(|e| session_store::Error::Encode(e.to_string()))?,
+                );
+            }
             Ok(Record {
                 id: *id,
-                data: serde_json::from_value(r.data)
-                    .map_err(|e| session_store::Error::Decode(e.to_string()))?,
+                data,
                 expiry_date: r.expires_at,
             })
         })

@@ -93,10 +93,31 @@ pub enum Principal {
 /// Begins a transaction whose first statement sets the row-level-security
 /// principal, transaction-locally, so it can never leak to the next user of
 /// the pooled connection (consistency ruling 2).
+///
+/// `BEGIN` and the setting go in one round trip: every request's
+/// transaction starts this way.
 pub async fn begin_as(pool: &PgPool, principal: Principal) -> Result<Tx<'static>, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    set_principal(&mut tx, principal).await?;
-    Ok(tx)
+    let (user, admin) = principal.settings();
+    // Both values are made here (an integer, `on` or `off`), never taken
+    // from input, so formatting them into the statement is safe.
+    pool.begin_with(sqlx::AssertSqlSafe(format!(
+        "BEGIN; SELECT set_config('advisoryhub.user_id', '{user}', true), \
+         set_config('advisoryhub.is_admin', '{admin}', true)"
+    )))
+    .await
+}
+
+impl Principal {
+    /// The values of `advisoryhub.user_id` and `advisoryhub.is_admin`.
+    fn settings(self) -> (String, &'static str) {
+        match self {
+            Principal::Anonymous => (String::new(), "off"),
+            Principal::User { id, is_admin } => {
+                (id.to_string(), if is_admin { "on" } else { "off" })
+            }
+            Principal::System => (String::new(), "on"),
+        }
+    }
 }
 
 /// Sets the principal for the rest of the current transaction.
@@ -104,11 +125,7 @@ pub async fn set_principal(
     conn: &mut sqlx::PgConnection,
     principal: Principal,
 ) -> Result<(), sqlx::Error> {
-    let (user, admin) = match principal {
-        Principal::Anonymous => (String::new(), "off"),
-        Principal::User { id, is_admin } => (id.to_string(), if is_admin { "on" } else { "off" }),
-        Principal::System => (String::new(), "on"),
-    };
+    let (user, admin) = principal.settings();
     sqlx::query!(
         "SELECT set_config('advisoryhub.user_id', $1, true) AS u, set_config('advisoryhub.is_admin', $2, true) AS a",
         user,

@@ -12,7 +12,8 @@ use super::AppState;
 use super::context::PageContext;
 use super::error::AppError;
 use super::routes;
-use crate::advisories::{dashboard, list, repo};
+use crate::advisories::caller::Caller;
+use crate::advisories::{dashboard, list};
 use crate::i18n::{LANG_COOKIE, Lang};
 
 /// The signed-in user's panels.
@@ -61,47 +62,32 @@ impl HomePage {
 /// `GET /`: the landing page, or for a signed-in user who they are and
 /// their dashboard.
 #[tracing::instrument(name = "http.home.get", skip_all)]
-pub async fn home(State(state): State<AppState>, ctx: PageContext) -> Result<HomePage, AppError> {
-    let dashboard = match &ctx.user {
-        Some(user) => load_dashboard(&state, user.id).await?,
+pub async fn home(
+    State(state): State<AppState>,
+    caller: Option<Caller>,
+    ctx: PageContext,
+) -> Result<HomePage, AppError> {
+    let dashboard = match &caller {
+        Some(caller) => Some(load_dashboard(&state, caller).await?),
         None => None,
     };
     Ok(HomePage { ctx, dashboard })
 }
 
-async fn load_dashboard(state: &AppState, user_id: i64) -> Result<Option<Dashboard>, AppError> {
-    let mut conn = state.pool.acquire().await?;
-    let Some(actor) = repo::load_actor(&mut conn, user_id, &state.config.oidc.admin_group).await?
-    else {
-        return Ok(None);
-    };
-    drop(conn);
-    let viewer = &actor;
-    let mut tx = crate::db::begin_as(
-        &state.pool,
-        crate::db::Principal::User {
-            id: user_id,
-            is_admin: actor.is_admin,
-        },
-    )
-    .await?;
+async fn load_dashboard(state: &AppState, caller: &Caller) -> Result<Dashboard, AppError> {
+    let actor = &caller.actor;
+    let mut tx = caller.begin(state).await?;
     let recent_query = list::ListQuery::parse(list::RawQuery {
         page_size: Some("10".into()),
         ..list::RawQuery::default()
     })
     .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let recent = list::fetch(
-        &mut tx,
-        viewer,
-        &recent_query,
-        &list::TierActions::default(),
-    )
-    .await?;
-    let mine = dashboard::mine(&mut tx, viewer).await?;
-    let needs_action = dashboard::needs_action(&mut tx, viewer).await?;
+    let recent = list::fetch(&mut tx, actor, &recent_query, &list::TierActions::default()).await?;
+    let mine = dashboard::mine(&mut tx, actor).await?;
+    let needs_action = dashboard::needs_action(&mut tx, actor).await?;
     let on_a_team: bool = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM project WHERE security_team_id = ANY($1)) AS "e!""#,
-        &viewer.group_ids
+        &actor.group_ids
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -111,7 +97,7 @@ async fn load_dashboard(state: &AppState, user_id: i64) -> Result<Option<Dashboa
         modified: crate::advisories::pages::when(item.modified_at),
         item,
     };
-    Ok(Some(Dashboard {
+    Ok(Dashboard {
         mine: mine.into_iter().map(item).collect(),
         recent: recent
             .rows
@@ -130,8 +116,8 @@ async fn load_dashboard(state: &AppState, user_id: i64) -> Result<Option<Dashboa
             .collect(),
         needs_action: needs_action.into_iter().map(item).collect(),
         counts: recent.counts,
-        can_create: crate::access::permissions::can_author_any_advisory(Some(&actor), on_a_team),
-    }))
+        can_create: crate::access::permissions::can_author_any_advisory(Some(actor), on_a_team),
+    })
 }
 
 /// The language switcher's form.

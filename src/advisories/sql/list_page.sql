@@ -13,7 +13,7 @@ WITH visible AS (
          END AS rank
   FROM advisory a JOIN project p ON p.id = a.project_id
   WHERE ($1 OR a.project_id = ANY($2) OR a.id = ANY($3))
-    AND ($4::text IS NULL OR a.search_text LIKE $4)
+    AND ($4::text IS NULL OR a.id = ANY((SELECT advisory_search_ids($4))::bigint[]))
     AND ($5::uuid IS NULL OR a.project_id = $5)
     AND ($6::text IS NULL OR a.severity_level = $6)
     AND ($7::text IS NULL OR a.review_status = $7)
