@@ -5,5 +5,9 @@
 //! (only a trusted e-mail links, creates or fills an account) and INV-AUTH-8
 //! (`is_active` is the single ban switch).
 
+pub mod grants;
+pub mod invitations;
+pub mod pages;
+pub mod panel;
 pub mod permissions;
 pub mod users;

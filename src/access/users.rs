@@ -19,6 +19,17 @@ pub struct SignInClaims {
     pub groups: Vec<String>,
 }
 
+impl SignInClaims {
+    /// The e-mail, only when the provider vouches for it (INV-OIDC-6): it
+    /// may link, create or fill an account and redeem invitations.
+    pub fn trusted_email(&self) -> Option<&str> {
+        self.email
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| self.email_trusted && !e.is_empty() && e.len() <= 254)
+    }
+}
+
 /// The account a sign-in resolved to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedInUser {
@@ -108,11 +119,7 @@ pub async fn sign_in(
     admin_group: &str,
     now: OffsetDateTime,
 ) -> Result<SignedInUser, SignInRefused> {
-    let trusted_email = claims
-        .email
-        .as_deref()
-        .map(str::trim)
-        .filter(|e| claims.email_trusted && !e.is_empty() && e.len() <= 254);
+    let trusted_email = claims.trusted_email();
 
     let mut found = sqlx::query_as!(
         Matched,

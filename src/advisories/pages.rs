@@ -348,6 +348,8 @@ pub struct DetailPage {
     pub can_edit: bool,
     pub created: String,
     pub modified: String,
+    /// Who has access and why; the forms and the review banner for owners.
+    pub access: crate::access::panel::Panel,
 }
 
 impl DetailPage {
@@ -471,6 +473,14 @@ pub async fn detail(
     )
     .fetch_all(&mut *tx)
     .await?;
+    let access = crate::access::panel::load(
+        &mut tx,
+        &state.config.oidc.admin_group,
+        actor,
+        &row,
+        &facts,
+    )
+    .await?;
     record_visit(&mut tx, &state, actor.user_id, row.id, &origin).await?;
     tx.commit().await?;
 
@@ -534,6 +544,7 @@ pub async fn detail(
         can_edit: perm::can_edit(Some(actor), &facts),
         created: when(row.created_at),
         modified: when(row.modified_at),
+        access,
         content,
         advisory: row,
         ctx,

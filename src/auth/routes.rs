@@ -304,6 +304,16 @@ async fn complete(
         signed_in_at,
     )
     .await?;
+    // Step 7 of 80-integrations §2.3: before the login is recorded.
+    crate::access::invitations::redeem_at_sign_in(
+        &mut tx,
+        &state.redactor,
+        Some(origin),
+        user.id,
+        verified.claims.trusted_email(),
+    )
+    .await
+    .map_err(|e| SignInRefused::from(sqlx::Error::from(e)))?;
     let action = if step_up {
         Action::AuthStepUpCompleted
     } else {

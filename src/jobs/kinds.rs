@@ -4,6 +4,7 @@ use super::bench::BenchJob;
 use super::housekeeping::{PruneJobs, SweepEphemeral};
 use super::registry::Registry;
 use crate::audit::partitions::MaintainAccessLogPartitions;
+use crate::notifications::invitation::NotifyInvitation;
 
 /// The registry of the `worker` process.
 pub fn registry() -> Registry {
@@ -12,4 +13,5 @@ pub fn registry() -> Registry {
         .register::<SweepEphemeral>()
         .register::<BenchJob>()
         .register::<MaintainAccessLogPartitions>()
+        .register::<NotifyInvitation>()
 }

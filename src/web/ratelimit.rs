@@ -21,25 +21,49 @@ pub struct RouteLimit {
 
 /// Counts the hit and refuses with 429 and `Retry-After` above the limit.
 pub async fn enforce(State(limit): State<RouteLimit>, req: Request, next: Next) -> Response {
-    if !limit.state.config.ratelimit_enabled {
-        return next.run(req).await;
-    }
     let ip = req
         .extensions()
         .get::<ClientAddr>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
     let key = format!("{}:ip:{ip}", limit.group);
-    match ratelimit::hit(&limit.state.pool, &key, limit.rate).await {
+    match check(&limit.state, limit.group, limit.rate, &key).await {
+        Ok(()) => next.run(req).await,
+        Err(refused) => refused.into_response(),
+    }
+}
+
+/// A per-user limit (key `<group>:u:<user id>`, 20-lifecycle §20), for
+/// routes limited per signed-in user. Call it before anything else in the
+/// handler, so a refused request has no effect (INV-RATELIMIT-1).
+pub async fn check_user(
+    state: &AppState,
+    group: &'static str,
+    rate: Rate,
+    user_id: i64,
+) -> Result<(), AppError> {
+    check(state, group, rate, &format!("{group}:u:{user_id}")).await
+}
+
+async fn check(
+    state: &AppState,
+    group: &'static str,
+    rate: Rate,
+    key: &str,
+) -> Result<(), AppError> {
+    if !state.config.ratelimit_enabled {
+        return Ok(());
+    }
+    match ratelimit::hit(&state.pool, key, rate).await {
         Ok(decision) if decision.limited => {
-            limit.state.metrics.observe_rate_limited(limit.group);
-            AppError::RateLimited(decision.retry_after).into_response()
+            state.metrics.observe_rate_limited(group);
+            Err(AppError::RateLimited(decision.retry_after))
         }
-        Ok(_) => next.run(req).await,
+        Ok(_) => Ok(()),
         Err(e) => {
             // Failing open: the handler needs the same database and will
             // report its own error if it is really down.
-            tracing::warn!(error = %e, group = limit.group, "rate limit check failed");
-            next.run(req).await
+            tracing::warn!(error = %e, group, "rate limit check failed");
+            Ok(())
         }
     }
 }

@@ -20,7 +20,7 @@ use crate::config::MetricsListener;
 use crate::jobs::worker::Heartbeat;
 use crate::ops::{health, metrics};
 use crate::ratelimit::Rate;
-use crate::{admin, advisories, auth};
+use crate::{access, admin, advisories, auth};
 
 /// Longest a request may take before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
@@ -72,6 +72,13 @@ pub fn app(state: AppState) -> Router {
             get(advisories::editing::edit_form).post(advisories::editing::edit),
         )
         .route(routes::ADVISORY_HISTORY, get(advisories::pages::history))
+        .route(routes::ADVISORY_ACCESS, get(access::pages::show))
+        .route(routes::ADVISORY_ACCESS_SAVE, post(access::pages::save))
+        .route(
+            routes::ADVISORY_ACCESS_REVIEW_DISMISS,
+            post(access::pages::dismiss_review),
+        )
+        .route(routes::INVITATION, get(access::pages::follow))
         .route(routes::ADMIN_USER, get(admin::users::show))
         .route(routes::ADMIN_USER_BAN, post(admin::users::ban))
         .route(routes::ADMIN_USER_UNBAN, post(admin::users::unban))

@@ -28,6 +28,12 @@ pub const ADVISORY: &str = "/advisories/{id}/";
 pub const ADVISORY_CVSS: &str = "/advisories/cvss/";
 pub const ADVISORY_EDIT: &str = "/advisories/{id}/edit/";
 pub const ADVISORY_HISTORY: &str = "/advisories/{id}/history/";
+/// The access panel (a fragment for htmx, else a page) and its save.
+pub const ADVISORY_ACCESS: &str = "/advisories/{id}/access/";
+pub const ADVISORY_ACCESS_SAVE: &str = "/advisories/{id}/access/save/";
+pub const ADVISORY_ACCESS_REVIEW_DISMISS: &str = "/advisories/{id}/access-review/dismiss/";
+/// The link an invitation e-mail carries (consistency ruling 9).
+pub const INVITATION: &str = "/invitations/{token}/";
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
 
@@ -46,6 +52,10 @@ pub fn sign_in_url(next: Option<&str>) -> String {
 
 pub fn advisory(public_id: &str) -> String {
     ADVISORY.replace("{id}", public_id)
+}
+
+pub fn invitation(token: &str) -> String {
+    INVITATION.replace("{token}", token)
 }
 
 pub fn advisory_edit(public_id: &str) -> String {
