@@ -12,6 +12,7 @@ use std::io::Write as _;
 
 use crate::config::{AppEnv, Config, ConfigErrors, MetricsListener};
 use crate::jobs::worker::{Worker, WorkerSettings};
+use crate::notifications::mail::Mailer;
 use crate::ops::metrics::Metrics;
 use crate::signals::Signals;
 use crate::web::{self, AppState};
@@ -346,9 +347,11 @@ fn start_worker(
     let signals = Signals::start(listen_url.expose()).map_err(|e| e.to_string())?;
     let mut settings = WorkerSettings::from_config(config);
     settings.concurrency = concurrency;
+    let mailer = Mailer::from_config(config).map_err(|e| format!("e-mail: {e}"))?;
     let worker = Worker::new(
         pool.clone(),
         config.clone(),
+        mailer,
         jobs::kinds::registry(),
         settings,
         metrics.clone(),

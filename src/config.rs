@@ -170,6 +170,8 @@ pub struct Config {
     pub access_log_retention_days: u32,
     /// `AUDIT_ACCESS_LOG_RETENTION_ENABLED`: whether the periodic job drops old months.
     pub access_log_retention_enabled: bool,
+    /// Outgoing e-mail.
+    pub email: EmailConfig,
     /// Not problems, but worth a line in the log: deprecated spellings in use.
     pub warnings: Vec<String>,
 }
@@ -198,6 +200,41 @@ pub struct OidcConfig {
     pub admin_group: String,
     /// `OIDC_REQUIRE_EMAIL_VERIFIED`: treat an absent `email_verified` as unverified.
     pub require_email_verified: bool,
+}
+
+/// Where outgoing e-mail goes (`EMAIL_BACKEND`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailBackend {
+    /// Through the SMTP server of the `EMAIL_HOST*` settings.
+    Smtp,
+    /// Logged, not sent (the default).
+    Console,
+    /// Kept in the process, for unit tests; refused in production.
+    Memory,
+}
+
+/// The e-mail settings (80-integrations §5.1).
+#[derive(Clone, Debug)]
+pub struct EmailConfig {
+    /// `EMAIL_BACKEND`: `smtp`, `console` (default) or `memory`; the old
+    /// dotted class names are accepted with a warning.
+    pub backend: EmailBackend,
+    /// `DEFAULT_FROM_EMAIL`: the sender (`AdvisoryHub <noreply@example.org>`).
+    pub from: lettre::message::Mailbox,
+    /// `EMAIL_HOST`: the SMTP server (`localhost`).
+    pub host: String,
+    /// `EMAIL_PORT`: its port (25).
+    pub port: u16,
+    /// `EMAIL_HOST_USER`: the SMTP user; empty means no authentication.
+    pub user: String,
+    /// `EMAIL_HOST_PASSWORD` (or `_FILE`): the SMTP password.
+    pub password: Secret,
+    /// `EMAIL_USE_TLS`: upgrade the connection with STARTTLS, required (false).
+    pub starttls: bool,
+    /// `EMAIL_USE_SSL`: TLS from the first byte, as on port 465 (false).
+    pub implicit_tls: bool,
+    /// `EMAIL_TIMEOUT`: bounds every SMTP operation (30 s).
+    pub timeout: Duration,
 }
 
 /// ID-token algorithms we accept for `OIDC_RP_SIGN_ALGO`.
@@ -369,6 +406,86 @@ fn read_oidc(r: &mut Reader<'_>, warnings: &mut Vec<String>) -> OidcConfig {
         groups_claim,
         admin_group,
         require_email_verified: r.bool("OIDC_REQUIRE_EMAIL_VERIFIED", false),
+    }
+}
+
+fn read_email(r: &mut Reader<'_>, app_env: AppEnv, warnings: &mut Vec<String>) -> EmailConfig {
+    let backend = match r.get("EMAIL_BACKEND").as_deref() {
+        None | Some("console") => EmailBackend::Console,
+        Some("smtp") => EmailBackend::Smtp,
+        Some("memory") => EmailBackend::Memory,
+        Some(legacy @ "django.core.mail.backends.smtp.EmailBackend") => {
+            warnings.push(format!("EMAIL_BACKEND={legacy} is deprecated; set smtp"));
+            EmailBackend::Smtp
+        }
+        Some(legacy @ "django.core.mail.backends.console.EmailBackend") => {
+            warnings.push(format!("EMAIL_BACKEND={legacy} is deprecated; set console"));
+            EmailBackend::Console
+        }
+        Some(legacy @ "django.core.mail.backends.locmem.EmailBackend") => {
+            warnings.push(format!("EMAIL_BACKEND={legacy} is deprecated; set memory"));
+            EmailBackend::Memory
+        }
+        Some(other) => {
+            r.problem(
+                "EMAIL_BACKEND",
+                format!("expected smtp, console or memory, got {other:?}"),
+            );
+            EmailBackend::Console
+        }
+    };
+    if backend == EmailBackend::Console && app_env.is_production() {
+        warnings.push("EMAIL_BACKEND=console: e-mails are only logged, never sent".into());
+    }
+    let default_from = || {
+        lettre::message::Mailbox::new(
+            Some("AdvisoryHub".into()),
+            // Unchecked only because it is this constant, a valid address.
+            lettre::Address::new_dangerous("noreply", "example.org"),
+        )
+    };
+    let from = match r.get("DEFAULT_FROM_EMAIL") {
+        None => default_from(),
+        Some(v) => v.parse().unwrap_or_else(|e| {
+            r.problem(
+                "DEFAULT_FROM_EMAIL",
+                format!("expected an address such as `Name <user@example.org>`, got {v:?}: {e}"),
+            );
+            default_from()
+        }),
+    };
+    let host = r.get("EMAIL_HOST").unwrap_or_else(|| "localhost".into());
+    let port = r.parse("EMAIL_PORT", 25u16, "a port number");
+    if port == 0 {
+        r.problem("EMAIL_PORT", "must be between 1 and 65535");
+    }
+    let user = r.get("EMAIL_HOST_USER").unwrap_or_default();
+    let password = r
+        .secret("EMAIL_HOST_PASSWORD", "EMAIL_HOST_PASSWORD_FILE")
+        .unwrap_or_default();
+    let starttls = r.bool("EMAIL_USE_TLS", false);
+    let implicit_tls = r.bool("EMAIL_USE_SSL", false);
+    if starttls && implicit_tls {
+        r.problem(
+            "EMAIL_USE_TLS",
+            "EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (implicit TLS) exclude each other; \
+             set one of them",
+        );
+    }
+    let timeout = r.parse("EMAIL_TIMEOUT", 30u64, "a number of seconds");
+    if !(1..=600).contains(&timeout) {
+        r.problem("EMAIL_TIMEOUT", "must be between 1 and 600 seconds");
+    }
+    EmailConfig {
+        backend,
+        from,
+        host,
+        port,
+        user,
+        password: Secret(password),
+        starttls,
+        implicit_tls,
+        timeout: Duration::from_secs(timeout),
     }
 }
 
@@ -635,6 +752,7 @@ impl Config {
             );
         }
         let access_log_retention_enabled = r.bool("AUDIT_ACCESS_LOG_RETENTION_ENABLED", true);
+        let email = read_email(&mut r, app_env, &mut warnings);
 
         let config = Config {
             app_env,
@@ -671,6 +789,7 @@ impl Config {
             step_up_max_age,
             access_log_retention_days,
             access_log_retention_enabled,
+            email,
             warnings,
         };
         let mut problems = r.problems;
@@ -755,6 +874,12 @@ impl Config {
                 "false is for a local development provider only",
             );
         }
+        if self.email.backend == EmailBackend::Memory {
+            push(
+                "EMAIL_BACKEND",
+                "memory keeps e-mails inside the process and is for tests only",
+            );
+        }
         if !self.step_up_required {
             push(
                 "STEP_UP_REQUIRED",
@@ -770,6 +895,7 @@ impl Config {
         let mut secrets = vec![
             self.secret_key.expose().to_owned(),
             self.oidc.client_secret.expose().to_owned(),
+            self.email.password.expose().to_owned(),
         ];
         // The password inside a database URL (`scheme://user:password@host`).
         for url in [Some(&self.database_url), self.database_listen_url.as_ref()]
@@ -1001,6 +1127,99 @@ mod tests {
                 "SCHEDULE_INTERVALS"
             ]
         );
+    }
+
+    #[test]
+    fn email_settings_are_read_and_validated() {
+        let c = load(&[("APP_ENV", "test")]).unwrap();
+        assert_eq!(c.email.backend, EmailBackend::Console);
+        assert_eq!(
+            c.email.from.to_string(),
+            "AdvisoryHub <noreply@example.org>"
+        );
+        assert_eq!((c.email.host.as_str(), c.email.port), ("localhost", 25));
+        assert_eq!(c.email.timeout, Duration::from_secs(30));
+        assert!(!c.email.starttls && !c.email.implicit_tls && c.email.user.is_empty());
+
+        let c = load(&[
+            ("APP_ENV", "test"),
+            (
+                "EMAIL_BACKEND",
+                "django.core.mail.backends.locmem.EmailBackend",
+            ),
+            ("DEFAULT_FROM_EMAIL", "Sécurité <security@example.net>"),
+            ("EMAIL_USE_SSL", "true"),
+            ("EMAIL_PORT", "465"),
+            ("EMAIL_HOST_USER", "mailer"),
+            ("EMAIL_HOST_PASSWORD", "smtp-password-123"),
+        ])
+        .unwrap();
+        assert_eq!(c.email.backend, EmailBackend::Memory);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert_eq!(c.email.from.email.to_string(), "security@example.net");
+        assert!(c.email.implicit_tls);
+        assert_eq!(
+            c.redactor().redact_str("auth smtp-password-123"),
+            "auth ***"
+        );
+
+        let err = load(&[
+            ("APP_ENV", "test"),
+            ("EMAIL_BACKEND", "sendmail"),
+            ("DEFAULT_FROM_EMAIL", "not an address"),
+            ("EMAIL_PORT", "0"),
+            ("EMAIL_USE_TLS", "true"),
+            ("EMAIL_USE_SSL", "true"),
+            ("EMAIL_TIMEOUT", "0"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_of(&err),
+            vec![
+                "EMAIL_BACKEND",
+                "DEFAULT_FROM_EMAIL",
+                "EMAIL_PORT",
+                "EMAIL_USE_TLS",
+                "EMAIL_TIMEOUT"
+            ]
+        );
+    }
+
+    #[test]
+    fn production_refuses_the_memory_backend_and_warns_about_the_console() {
+        let safe = [
+            ("SECRET_KEY", "k3y-with-enough-entropy-0123456789abcdef"),
+            ("ALLOWED_HOSTS", "advisories.example.org"),
+            ("USE_X_FORWARDED_PROTO", "true"),
+            ("OIDC_OP_ISSUER", "https://id.example.org/"),
+            ("OIDC_RP_CLIENT_ID", "advisoryhub"),
+        ];
+        let c = load(&safe).unwrap();
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("EMAIL_BACKEND=console"))
+        );
+        let err = load(&[&safe[..], &[("EMAIL_BACKEND", "memory")]].concat()).unwrap_err();
+        assert_eq!(vars_of(&err), vec!["EMAIL_BACKEND"]);
+        let c = load(&[&safe[..], &[("EMAIL_BACKEND", "smtp")]].concat()).unwrap();
+        assert!(c.warnings.is_empty());
+    }
+
+    #[test]
+    fn email_password_from_a_file_is_not_printed() {
+        let dir = std::env::temp_dir().join(format!("ah-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("smtp");
+        std::fs::write(&path, "smtp-pass-from-file\n").unwrap();
+        let c = load(&[
+            ("APP_ENV", "test"),
+            ("EMAIL_HOST_PASSWORD_FILE", path.to_str().unwrap()),
+        ])
+        .unwrap();
+        assert_eq!(c.email.password.expose(), "smtp-pass-from-file");
+        assert!(!format!("{c:?}").contains("smtp-pass-from-file"));
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use advisoryhub::audit::partitions::{self, MaintainAccessLogPartitions, PartitionMonth, Report};
 use advisoryhub::jobs::{self, Job, JobContext, schedule};
+use advisoryhub::notifications::mail::Mailer;
 use common::{TestDb, config, run_cli};
 use sqlx::{AssertSqlSafe, PgPool};
 use time::OffsetDateTime;
@@ -351,9 +352,11 @@ async fn inv_audit_5_overlapping_runs_do_not_race() {
 }
 
 fn job_context(pool: &PgPool, overrides: &[(&str, &str)]) -> JobContext {
+    let config = config(overrides);
     JobContext {
         pool: pool.clone(),
-        config: Arc::new(config(overrides)),
+        mailer: Mailer::from_config(&config).unwrap(),
+        config: Arc::new(config),
         job_id: 1,
         attempt: 1,
     }

@@ -17,6 +17,7 @@ use advisoryhub::jobs::registry::Registry;
 use advisoryhub::jobs::schedule::{self, Schedule};
 use advisoryhub::jobs::worker::{Worker, WorkerSettings};
 use advisoryhub::jobs::{self, Job, JobContext, JobError, NewJob};
+use advisoryhub::notifications::mail::Mailer;
 use advisoryhub::ops::metrics::Metrics;
 use advisoryhub::ratelimit::{self, Rate};
 use advisoryhub::signals::Signals;
@@ -151,9 +152,11 @@ fn settings(concurrency: usize) -> WorkerSettings {
 
 async fn start(db: &TestDb, registry: Registry, settings: WorkerSettings) -> Running {
     let cfg = Arc::new(config(&[("DATABASE_URL", db.url.as_str())]));
+    let mailer = Mailer::from_config(&cfg).unwrap();
     let worker = Worker::new(
         db.pool.clone(),
         cfg,
+        mailer,
         registry,
         settings,
         Metrics::new().unwrap(),

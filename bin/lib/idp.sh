@@ -7,6 +7,8 @@
 # .dev/idp.log.
 
 AH_ROOT="${AH_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+# shellcheck source=process.sh
+source "$AH_ROOT/bin/lib/process.sh"
 AH_IDP_PID=""
 AH_IDP_ISSUER=""
 
@@ -66,12 +68,5 @@ ah_stop_idp() {
   [ -n "$AH_IDP_PID" ] || return 0
   local pid="$AH_IDP_PID"
   AH_IDP_PID=""
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  # Whatever is left of its group (an install cut short) goes too.
-  kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  ah_stop_group "$pid"
 }

@@ -68,6 +68,8 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
 pub struct JobContext {
     pub pool: PgPool,
     pub config: std::sync::Arc<Config>,
+    /// Outgoing e-mail, shared by every job of the process.
+    pub mailer: crate::notifications::mail::Mailer,
     pub job_id: i64,
     /// 1 on the first run.
     pub attempt: i32,

@@ -28,6 +28,7 @@ use super::registry::Registry;
 use super::schedule::{self, Schedule};
 use super::{JobContext, JobError};
 use crate::config::Config;
+use crate::notifications::mail::Mailer;
 use crate::ops::metrics::Metrics;
 
 /// How a worker behaves; from the configuration, or set by tests.
@@ -170,6 +171,7 @@ pub struct Worker {
     /// claim and per batch of outcomes.
     queue_pool: PgPool,
     config: Arc<Config>,
+    mailer: Mailer,
     registry: Arc<Registry>,
     settings: WorkerSettings,
     metrics: Metrics,
@@ -237,6 +239,7 @@ impl Worker {
     pub fn new(
         pool: PgPool,
         config: Arc<Config>,
+        mailer: Mailer,
         registry: Registry,
         settings: WorkerSettings,
         metrics: Metrics,
@@ -263,6 +266,7 @@ impl Worker {
             pool,
             queue_pool,
             config,
+            mailer,
             registry: Arc::new(registry),
             settings,
             metrics,
@@ -578,6 +582,7 @@ impl Worker {
         let ctx = JobContext {
             pool: self.pool.clone(),
             config: self.config.clone(),
+            mailer: self.mailer.clone(),
             job_id: job.id,
             attempt: job.attempts,
         };

@@ -15,6 +15,7 @@ use crate::jobs::bench::{BenchJob, RESULTS_DDL, epoch_seconds};
 use crate::jobs::registry::Registry;
 use crate::jobs::worker::{Worker, WorkerSettings};
 use crate::jobs::{self, Job};
+use crate::notifications::mail::Mailer;
 use crate::ops::metrics::Metrics;
 use crate::signals::Signals;
 
@@ -193,9 +194,11 @@ fn local_worker(config: &Arc<Config>, pool: &PgPool, concurrency: usize) -> Resu
     settings.concurrency = concurrency;
     settings.periodic = false;
     let metrics = Metrics::new().map_err(|e| e.to_string())?;
+    let mailer = Mailer::from_config(config).map_err(|e| e.to_string())?;
     let worker = Worker::new(
         pool.clone(),
         config.clone(),
+        mailer,
         Registry::new().register::<BenchJob>(),
         settings,
         metrics,

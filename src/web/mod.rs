@@ -22,6 +22,7 @@ use tokio::net::TcpListener;
 use crate::audit::redact::Redactor;
 use crate::auth::oidc::Oidc;
 use crate::config::Config;
+use crate::notifications::mail::Mailer;
 use crate::ops::metrics::Metrics;
 
 /// What every handler may reach.
@@ -31,6 +32,8 @@ pub struct AppState {
     pub pool: PgPool,
     pub metrics: Metrics,
     pub oidc: Arc<Oidc>,
+    /// Outgoing e-mail.
+    pub mailer: Mailer,
     /// Applied to everything the audit records (INV-AUDIT-2).
     pub redactor: Arc<Redactor>,
 }
@@ -39,11 +42,13 @@ impl AppState {
     pub fn new(config: Arc<Config>, pool: PgPool, metrics: Metrics) -> Result<AppState, String> {
         let oidc = Oidc::new(config.clone()).map_err(|e| format!("OIDC HTTP client: {e}"))?;
         let redactor = Arc::new(config.redactor());
+        let mailer = Mailer::from_config(&config).map_err(|e| format!("e-mail: {e}"))?;
         Ok(AppState {
             config,
             pool,
             metrics,
             oidc: Arc::new(oidc),
+            mailer,
             redactor,
         })
     }

@@ -27,6 +27,7 @@ use tokio::process::{Child, Command};
 use tower::ServiceExt;
 
 pub mod browser;
+pub mod mail;
 pub mod site;
 
 /// The server the suite runs against (`bin/test` sets it).
