@@ -284,3 +284,124 @@ reason-triage = report to triage
 reason-changes-requested = changes requested
 reason-approved = approved: ready to publish
 reason-republish = needs re-publishing
+
+# E-mail notifications
+email-advisory = Advisory
+email-project = Project
+email-state = State
+email-author = Author
+email-open = Open the advisory
+email-settings = Your notification settings
+email-advisory-settings = Settings for this advisory
+email-footer-reason = You're receiving this email because you are { $reason }.
+email-reason-mentioned = mentioned in a comment on this advisory
+email-reason-admin = an AdvisoryHub administrator
+email-reason-team = a member of the { $project } security team
+email-reason-collaborator = a holder of collaborator access to this advisory
+email-reason-viewer = a holder of viewer access to this advisory
+email-reason-access = someone with access to this advisory
+email-governance-always = Mentions are always delivered and cannot be turned off.
+email-governance-advisory = Sent according to your notification settings for this advisory.
+email-governance-global = Sent according to your default (global) notification settings.
+email-subject-comment = [{ $id }] new comment
+email-subject-mention = [{ $id }] you were mentioned
+email-subject-created = [{ $id }] new advisory created
+email-subject-submitted = [{ $id }] submitted for review
+email-subject-published = [{ $id }] published
+email-subject-export-status = [{ $id }] publication status update
+email-comment-headline = New comment on advisory { $id }
+email-mention-headline = You were mentioned on advisory { $id }
+email-event-headline = Advisory { $id } — event: { $event }
+
+# Comments
+comments-heading = Activity
+comments-empty = Nothing has happened on this advisory yet.
+comments-body = Comment
+comments-internal = Internal — collaborators and owners only
+comments-internal-badge = Internal
+comments-post = Post comment
+comments-edited = edited { $when }
+comments-view-history = view history
+comments-edit = Edit
+comments-redact = Redact
+comments-redact-confirm = Redact this comment? This cannot be undone.
+comments-redacted = This comment was redacted on { $when }.
+comments-save = Save
+comments-cancel = Cancel
+comments-edit-title = Edit comment
+comments-history-title = Comment history
+comments-history-empty = This comment has no history to show.
+comments-history-version = Version { $version }, { $when }, by { $who }
+comments-history-older = Load older edits
+comments-markdown-hint = Markdown is supported. Mention people with @name.
+comments-locked-owner = Comments are locked: only owners can post.
+comments-locked-other = Comments are locked by the owners of this advisory.
+comments-locked-reason = Reason: { $reason }
+comments-lock = Lock comments…
+comments-lock-reason = Reason (optional, posted as a public comment)
+comments-lock-submit = Lock comments
+comments-unlock = Unlock comments
+comments-unlock-confirm = Unlock comments so that everyone with access can post again?
+comments-posted = Comment posted.
+comments-saved = Comment saved.
+comments-redacted-flash = Comment redacted.
+comments-locked-flash = Comments locked.
+comments-unlocked-flash = Comments unlocked.
+comments-mention-suggestions = Suggestions
+timeline-comments-locked = locked comments
+timeline-comments-unlocked = unlocked comments
+
+# Inbox
+notifications-title = Inbox
+notifications-bell = Notifications — { $count } unread
+notifications-unread = { $count ->
+    [one] { $count } unread notification.
+   *[other] { $count } unread notifications.
+}
+notifications-empty = No notifications yet.
+notifications-mark-read = Mark read
+notifications-mark-all-read = Mark all as read
+notifications-marked = { $count ->
+    [one] Marked { $count } notification as read.
+   *[other] Marked { $count } notifications as read.
+}
+notifications-kind-advisory_created = Advisory created
+notifications-kind-advisory_submitted_for_review = Submitted for review
+notifications-kind-advisory_published = Published
+notifications-kind-publication_export_status = Publication status
+notifications-kind-comment = New comment
+notifications-kind-mention = Mention
+notifications-kind-triage = Triage activity
+notifications-prev = ‹ Prev
+notifications-next = Next ›
+notifications-page = Page { $page } of { $pages }
+
+# Notification preferences
+prefs-title = Notification settings
+prefs-events = Advisory events
+prefs-comments = Comments
+prefs-on-advisory-created = An advisory is created in, or moved to, a project whose security team I am on
+prefs-on-triage-event = Triage activity in my projects
+prefs-on-submitted = An advisory is submitted for review
+prefs-on-published = An advisory is published
+prefs-on-export-status = A publication fails
+prefs-comments-all = Every comment
+prefs-comments-mentioned = Only when mentioned
+prefs-comments-note = Mentions are always delivered.
+prefs-save = Save
+prefs-saved = Notification preferences saved.
+prefs-advisory-heading = Notifications
+prefs-advisory-override = You're subscribed — per-advisory override active.
+prefs-advisory-inherit = You're subscribed — inheriting your global defaults.
+prefs-preset-default = Default
+prefs-preset-default-help = Use the levels from your global notification settings.
+prefs-preset-all = All activity
+prefs-preset-digest = Key events + mentions
+prefs-preset-custom = Custom…
+prefs-preset-custom-help = Fine-tune each event type.
+prefs-inherit = Inherit
+prefs-on = On
+prefs-off = Off
+prefs-edit-global = Edit global defaults
+prefs-effective-comments = Comments — { $level }
+prefs-saving = Saving…

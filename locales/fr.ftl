@@ -284,3 +284,124 @@ reason-triage = signalement à trier
 reason-changes-requested = modifications demandées
 reason-approved = approuvé : prêt à publier
 reason-republish = à republier
+
+# E-mail notifications
+email-advisory = Avis
+email-project = Projet
+email-state = État
+email-author = Auteur
+email-open = Ouvrir l’avis
+email-settings = Vos réglages de notification
+email-advisory-settings = Réglages pour cet avis
+email-footer-reason = Vous recevez ce message parce que vous êtes { $reason }.
+email-reason-mentioned = mentionné·e dans un commentaire sur cet avis
+email-reason-admin = administrateur·rice d’AdvisoryHub
+email-reason-team = membre de l’équipe de sécurité { $project }
+email-reason-collaborator = titulaire d’un accès collaborateur à cet avis
+email-reason-viewer = titulaire d’un accès lecteur à cet avis
+email-reason-access = une personne ayant accès à cet avis
+email-governance-always = Les mentions sont toujours envoyées et ne peuvent pas être désactivées.
+email-governance-advisory = Envoyé selon vos réglages de notification pour cet avis.
+email-governance-global = Envoyé selon vos réglages de notification par défaut (globaux).
+email-subject-comment = [{ $id }] nouveau commentaire
+email-subject-mention = [{ $id }] vous avez été mentionné·e
+email-subject-created = [{ $id }] nouvel avis créé
+email-subject-submitted = [{ $id }] soumis pour relecture
+email-subject-published = [{ $id }] publié
+email-subject-export-status = [{ $id }] état de la publication
+email-comment-headline = Nouveau commentaire sur l’avis { $id }
+email-mention-headline = Vous avez été mentionné·e sur l’avis { $id }
+email-event-headline = Avis { $id } — événement : { $event }
+
+# Comments
+comments-heading = Activité
+comments-empty = Il ne s’est encore rien passé sur cet avis.
+comments-body = Commentaire
+comments-internal = Interne — collaborateurs et propriétaires uniquement
+comments-internal-badge = Interne
+comments-post = Publier le commentaire
+comments-edited = modifié { $when }
+comments-view-history = voir l’historique
+comments-edit = Modifier
+comments-redact = Caviarder
+comments-redact-confirm = Caviarder ce commentaire ? Cette action est irréversible.
+comments-redacted = Ce commentaire a été caviardé le { $when }.
+comments-save = Enregistrer
+comments-cancel = Annuler
+comments-edit-title = Modifier le commentaire
+comments-history-title = Historique du commentaire
+comments-history-empty = Ce commentaire n’a pas d’historique à afficher.
+comments-history-version = Version { $version }, { $when }, par { $who }
+comments-history-older = Charger les modifications plus anciennes
+comments-markdown-hint = Markdown est pris en charge. Mentionnez quelqu’un avec @nom.
+comments-locked-owner = Les commentaires sont verrouillés : seuls les propriétaires peuvent publier.
+comments-locked-other = Les commentaires ont été verrouillés par les propriétaires de cet avis.
+comments-locked-reason = Motif : { $reason }
+comments-lock = Verrouiller les commentaires…
+comments-lock-reason = Motif (facultatif, publié comme commentaire public)
+comments-lock-submit = Verrouiller les commentaires
+comments-unlock = Déverrouiller les commentaires
+comments-unlock-confirm = Déverrouiller les commentaires pour que toute personne ayant accès puisse de nouveau publier ?
+comments-posted = Commentaire publié.
+comments-saved = Commentaire enregistré.
+comments-redacted-flash = Commentaire caviardé.
+comments-locked-flash = Commentaires verrouillés.
+comments-unlocked-flash = Commentaires déverrouillés.
+comments-mention-suggestions = Suggestions
+timeline-comments-locked = a verrouillé les commentaires
+timeline-comments-unlocked = a déverrouillé les commentaires
+
+# Inbox
+notifications-title = Boîte de réception
+notifications-bell = Notifications — { $count } non lues
+notifications-unread = { $count ->
+    [one] { $count } notification non lue.
+   *[other] { $count } notifications non lues.
+}
+notifications-empty = Aucune notification pour l’instant.
+notifications-mark-read = Marquer comme lue
+notifications-mark-all-read = Tout marquer comme lu
+notifications-marked = { $count ->
+    [one] { $count } notification marquée comme lue.
+   *[other] { $count } notifications marquées comme lues.
+}
+notifications-kind-advisory_created = Avis créé
+notifications-kind-advisory_submitted_for_review = Soumis pour relecture
+notifications-kind-advisory_published = Publié
+notifications-kind-publication_export_status = État de la publication
+notifications-kind-comment = Nouveau commentaire
+notifications-kind-mention = Mention
+notifications-kind-triage = Activité de tri
+notifications-prev = ‹ Précédente
+notifications-next = Suivante ›
+notifications-page = Page { $page } sur { $pages }
+
+# Notification preferences
+prefs-title = Réglages de notification
+prefs-events = Événements des avis
+prefs-comments = Commentaires
+prefs-on-advisory-created = Un avis est créé dans un projet (ou déplacé vers un projet) dont je suis dans l’équipe de sécurité
+prefs-on-triage-event = Activité de tri dans mes projets
+prefs-on-submitted = Un avis est soumis pour relecture
+prefs-on-published = Un avis est publié
+prefs-on-export-status = Une publication échoue
+prefs-comments-all = Chaque commentaire
+prefs-comments-mentioned = Seulement quand on me mentionne
+prefs-comments-note = Les mentions sont toujours envoyées.
+prefs-save = Enregistrer
+prefs-saved = Réglages de notification enregistrés.
+prefs-advisory-heading = Notifications
+prefs-advisory-override = Vous êtes abonné·e — réglage propre à cet avis actif.
+prefs-advisory-inherit = Vous êtes abonné·e — selon vos réglages globaux.
+prefs-preset-default = Par défaut
+prefs-preset-default-help = Utiliser les niveaux de vos réglages de notification globaux.
+prefs-preset-all = Toute l’activité
+prefs-preset-digest = Événements clés + mentions
+prefs-preset-custom = Personnalisé…
+prefs-preset-custom-help = Régler chaque type d’événement.
+prefs-inherit = Hériter
+prefs-on = Activé
+prefs-off = Désactivé
+prefs-edit-global = Modifier les réglages globaux
+prefs-effective-comments = Commentaires — { $level }
+prefs-saving = Enregistrement…

@@ -10,4 +10,5 @@ pub mod invitations;
 pub mod pages;
 pub mod panel;
 pub mod permissions;
+pub mod privacy;
 pub mod users;

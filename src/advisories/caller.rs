@@ -72,21 +72,18 @@ impl Caller {
             .get(keys::ACCESS)
             .await
             .map_err(|e| fail(session_error(e)))?;
-        let actor = match access {
-            Some(access) => Actor {
+        let actor = if let Some(access) = access {
+            Actor {
                 user_id: identity.id,
                 is_admin: access.is_admin,
                 group_ids: access.group_ids,
-            },
-            None => {
-                let mut conn = state.pool.acquire().await.map_err(|e| fail(e.into()))?;
-                repo::load_actor(&mut conn, identity.id, &state.config.oidc.admin_group)
-                    .await
-                    .map_err(|e| fail(e.into()))?
-                    .ok_or_else(|| {
-                        fail(AppError::Forbidden("This account is not active.".into()))
-                    })?
             }
+        } else {
+            let mut conn = state.pool.acquire().await.map_err(|e| fail(e.into()))?;
+            repo::load_actor(&mut conn, identity.id, &state.config.oidc.admin_group)
+                .await
+                .map_err(|e| fail(e.into()))?
+                .ok_or_else(|| fail(AppError::Forbidden("This account is not active.".into())))?
         };
         Ok(Caller { identity, actor })
     }

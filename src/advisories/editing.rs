@@ -207,22 +207,13 @@ pub async fn create(
             view.errors = form_errors(&rows, &errors);
             Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, view))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// Content errors on their form fields.
 fn form_errors(rows: &form::RowMap, errors: &super::content::FieldErrors) -> FormErrors {
     rows.to_form_errors(errors)
-}
-
-fn service_error(e: ServiceError) -> AppError {
-    match e {
-        ServiceError::NotFound => AppError::NotFound,
-        ServiceError::Forbidden(m) => AppError::Forbidden(m),
-        ServiceError::Invalid(errors) => AppError::BadRequest(errors.to_string()),
-        other => AppError::Internal(Box::new(other)),
-    }
 }
 
 /// Loads an advisory the caller may edit, or the answer to give instead.
@@ -343,7 +334,7 @@ pub async fn edit(
             ));
             Ok(respond(StatusCode::CONFLICT, view))
         }
-        Err(e) => Err(service_error(e)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -17,9 +17,11 @@ use super::content::Payload;
 use super::list::{self, ListQuery, RawQuery, TierActions};
 use super::{cwe, id, projects, repo, severity};
 use crate::access::permissions as perm;
+use crate::access::privacy::user_label;
 use crate::audit::access_log::RequestOrigin;
 use crate::audit::catalogue::{Action, Tier};
 use crate::audit::{self, Entry};
+use crate::comments::timeline::Item;
 use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
@@ -319,13 +321,6 @@ pub struct CweView {
     pub name: &'static str,
 }
 
-pub struct TimelineItem {
-    pub when: String,
-    pub iso: String,
-    pub who: String,
-    pub text: String,
-}
-
 pub struct VersionItem {
     pub version: i32,
     pub when: String,
@@ -342,7 +337,7 @@ pub struct DetailPage {
     pub details_html: SanitizedHtml,
     pub severities: Vec<SeverityView>,
     pub cwes: Vec<CweView>,
-    pub timeline: Vec<TimelineItem>,
+    pub activity: crate::comments::timeline::Activity,
     pub versions: Vec<VersionItem>,
     pub role: &'static str,
     pub can_edit: bool,
@@ -350,6 +345,8 @@ pub struct DetailPage {
     pub modified: String,
     /// Who has access and why; the forms and the review banner for owners.
     pub access: crate::access::panel::Panel,
+    /// The caller's notification settings for it (not in triage).
+    pub notifications: Option<crate::notifications::preferences::Panel>,
 }
 
 impl DetailPage {
@@ -395,43 +392,6 @@ fn public_id(raw: &str) -> Result<&str, AppError> {
     }
 }
 
-/// What a timeline entry says (50-web-ui §6.4), from its ledger row.
-fn describe(
-    ctx: &PageContext,
-    action: &str,
-    previous: Option<&Value>,
-    new: Option<&Value>,
-    metadata: &Value,
-) -> String {
-    let fields = metadata["changed_fields"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .filter_map(Value::as_str)
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default();
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
-    match action {
-        "advisory.created" => ctx.t("timeline-created"),
-        "advisory.edited" if fields.is_empty() => ctx.t("timeline-saved-unchanged"),
-        "advisory.edited" => ctx.t1("timeline-edited", "fields", fields),
-        "advisory.project_changed" => {
-            ctx.t2("timeline-moved", "from", text(previous), "to", text(new))
-        }
-        "advisory.review_approval_invalidated" => ctx.t("timeline-approval-voided"),
-        "advisory.state_changed" => ctx.t2(
-            "timeline-state-changed",
-            "from",
-            text(previous),
-            "to",
-            text(new),
-        ),
-        other => other.replace(['.', '_'], " "),
-    }
-}
-
 /// `GET /advisories/{id}/`.
 #[tracing::instrument(name = "http.advisories.detail", skip_all)]
 pub async fn detail(
@@ -450,21 +410,8 @@ pub async fn detail(
     let facts = row.facts().map_err(|e| AppError::Internal(Box::new(e)))?;
     // Q-19: what the caller may not see does not exist for them.
     let role = perm::role(Some(actor), &facts).ok_or(AppError::NotFound)?;
-    let visible: Vec<String> = Action::visible_on_timeline(role)
-        .map(|a| a.as_str().to_owned())
-        .collect();
-    let timeline = sqlx::query!(
-        r#"SELECT e.action, e.created_at, e.previous_value, e.new_value, e.metadata,
-                  u.display_name AS "display_name?", u.email AS "email?"
-           FROM audit_log_entry e LEFT JOIN app_user u ON u.id = e.actor_id
-           WHERE e.advisory_id = $1 AND e.action = ANY($2)
-             AND NOT coalesce((e.metadata ->> 'narrated')::boolean, false)
-           ORDER BY e.created_at DESC, e.id DESC LIMIT 200"#,
-        row.id,
-        &visible
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let activity =
+        crate::comments::timeline::load(&mut tx, &ctx, actor, &row, &facts, role).await?;
     let versions = sqlx::query!(
         r#"SELECT v.version, v.created_at, u.display_name AS "display_name?", u.email AS "email?"
            FROM advisory_version v LEFT JOIN app_user u ON u.id = v.editor_id
@@ -473,22 +420,27 @@ pub async fn detail(
     )
     .fetch_all(&mut *tx)
     .await?;
-    let access = crate::access::panel::load(
-        &mut tx,
-        &state.config.oidc.admin_group,
-        actor,
-        &row,
-        &facts,
-    )
-    .await?;
+    let access =
+        crate::access::panel::load(&mut tx, &state.config.oidc.admin_group, actor, &row, &facts)
+            .await?;
+    let notifications = if facts.state == perm::State::Triage {
+        None
+    } else {
+        Some(
+            crate::notifications::preferences::Panel::load(
+                &mut tx,
+                actor.user_id,
+                row.id,
+                &row.advisory_id,
+            )
+            .await?,
+        )
+    };
     record_visit(&mut tx, &state, actor.user_id, row.id, &origin).await?;
     tx.commit().await?;
 
-    let label = |name: Option<String>, email: Option<String>| {
-        name.filter(|n| !n.trim().is_empty())
-            .or(email)
-            .unwrap_or_else(|| ctx.t("timeline-system"))
-    };
+    let show_emails = perm::can_see_user_emails(Some(actor), &facts);
+    let label = |name, email| person(&ctx, &caller, show_emails, name, email);
     let content = row.payload();
     Ok(DetailPage {
         details_html: markdown::render(&content.details),
@@ -516,21 +468,7 @@ pub async fn detail(
                 name: cwe::name_for(c).unwrap_or(""),
             })
             .collect(),
-        timeline: timeline
-            .into_iter()
-            .map(|e| TimelineItem {
-                when: when(e.created_at),
-                iso: iso(e.created_at),
-                who: label(e.display_name, e.email),
-                text: describe(
-                    &ctx,
-                    &e.action,
-                    e.previous_value.as_ref(),
-                    e.new_value.as_ref(),
-                    &e.metadata,
-                ),
-            })
-            .collect(),
+        activity,
         versions: versions
             .into_iter()
             .map(|v| VersionItem {
@@ -545,6 +483,7 @@ pub async fn detail(
         created: when(row.created_at),
         modified: when(row.modified_at),
         access,
+        notifications,
         content,
         advisory: row,
         ctx,
@@ -561,8 +500,11 @@ async fn record_visit(
     advisory: i64,
     origin: &RequestOrigin,
 ) -> Result<(), AppError> {
+    // Opening the advisory also reads its notifications (20-lifecycle §17.7).
     let first = sqlx::query_scalar!(
-        r#"INSERT INTO advisory_visit (user_id, advisory_id) VALUES ($1, $2)
+        r#"WITH seen AS (UPDATE notification SET read_at = now()
+                         WHERE recipient_id = $1 AND advisory_id = $2 AND read_at IS NULL)
+           INSERT INTO advisory_visit (user_id, advisory_id) VALUES ($1, $2)
            ON CONFLICT (user_id, advisory_id) DO UPDATE SET last_visited_at = now()
            RETURNING (xmax = 0) AS "inserted!""#,
         user_id,
@@ -678,6 +620,24 @@ pub fn diff_lines(old: &[String], new: &[String]) -> Vec<DiffLine> {
     out
 }
 
+/// Who did something, as the caller may see them: other people's addresses
+/// only for owners (INV-PRIVACY-4); the system when nobody.
+fn person(
+    ctx: &PageContext,
+    caller: &Caller,
+    show_emails: bool,
+    name: Option<String>,
+    email: Option<String>,
+) -> String {
+    match (name, email) {
+        (Some(name), Some(email)) => {
+            let own = email == caller.identity.email;
+            user_label(&name, &email, show_emails || own)
+        }
+        _ => ctx.t("timeline-system"),
+    }
+}
+
 /// `GET /advisories/{id}/history/[?from=N&to=M]`: the versions with editor
 /// and time, and the diff between two of them (consistency ruling 23).
 #[tracing::instrument(name = "http.advisories.history", skip_all)]
@@ -706,6 +666,7 @@ pub async fn history(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
+    let show_emails = perm::can_see_user_emails(Some(&caller.actor), &facts);
     let latest = versions.first().map_or(1, |v| v.version);
     let number = |raw: Option<&String>, default: i32| -> Result<i32, AppError> {
         match raw.map(|s| s.trim()).filter(|s| !s.is_empty()) {
@@ -748,11 +709,7 @@ pub async fn history(
                 version: v.version,
                 when: when(v.created_at),
                 iso: iso(v.created_at),
-                editor: v
-                    .display_name
-                    .filter(|n| !n.trim().is_empty())
-                    .or(v.email)
-                    .unwrap_or_else(|| "AdvisoryHub".to_owned()),
+                editor: person(&ctx, &caller, show_emails, v.display_name, v.email),
             })
             .collect(),
         from,

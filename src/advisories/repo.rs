@@ -73,6 +73,8 @@ pub struct AdvisoryRow {
     pub published_at: Option<OffsetDateTime>,
     pub republish_required: bool,
     pub comments_locked: bool,
+    pub comments_lock_reason: String,
+    pub comments_locked_at: Option<OffsetDateTime>,
     pub cve_requests_banned: bool,
     pub dismissed_from_state: String,
     pub withdrawal_requested_at: Option<OffsetDateTime>,

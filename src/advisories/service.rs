@@ -14,6 +14,8 @@ use crate::audit::access_log::RequestOrigin;
 use crate::audit::catalogue::Action;
 use crate::audit::redact::Redactor;
 use crate::audit::{self, Entry};
+use crate::jobs;
+use crate::notifications::advisory_event::{AdvisoryEvent, Event};
 
 /// Who acts, from where, and how to redact what they write.
 #[derive(Clone, Copy, Debug)]
@@ -33,6 +35,10 @@ pub enum ServiceError {
     /// Field errors to show on the form.
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// The action does not apply to the advisory as it is now (ruling 8:
+    /// 303 back with a flash, 409 for htmx).
+    #[error("{0}")]
+    InvalidState(String),
     /// Someone saved a newer version since the form was loaded.
     #[error("version {latest} was saved since version {base}")]
     Conflict {
@@ -47,6 +53,17 @@ pub enum ServiceError {
     Corrupt(#[from] repo::Corrupt),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+impl From<crate::jobs::EnqueueError> for ServiceError {
+    fn from(e: crate::jobs::EnqueueError) -> Self {
+        match e {
+            crate::jobs::EnqueueError::Db(db) => ServiceError::Database(db),
+            crate::jobs::EnqueueError::Payload(p) => {
+                ServiceError::Database(sqlx::Error::Encode(Box::new(p)))
+            }
+        }
+    }
 }
 
 impl From<audit::ledger::RecordError> for ServiceError {
@@ -244,6 +261,16 @@ pub async fn create(
             ),
     )
     .await?;
+    // 20-lifecycle §18: the project's security team hears of a new draft.
+    jobs::enqueue(
+        conn,
+        &AdvisoryEvent {
+            advisory_id: id,
+            event: Event::AdvisoryCreated,
+            actor_id: Some(actor.user_id),
+        },
+    )
+    .await?;
     Ok(public_id)
 }
 
@@ -343,6 +370,18 @@ pub async fn edit(
         moved.then_some(slug.as_str()),
     )
     .await?;
+    // A move outside triage is news for the new project's team.
+    if moved && facts.state != State::Triage {
+        jobs::enqueue(
+            conn,
+            &AdvisoryEvent {
+                advisory_id: row.id,
+                event: Event::AdvisoryCreated,
+                actor_id: Some(actor.user_id),
+            },
+        )
+        .await?;
+    }
     Ok(Edited {
         version,
         changed_fields: changed,

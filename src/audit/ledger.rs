@@ -47,6 +47,12 @@ impl<'a> Entry<'a> {
     }
 
     #[must_use]
+    pub fn comment(mut self, id: i64) -> Self {
+        self.comment_id = Some(id);
+        self
+    }
+
+    #[must_use]
     pub fn values(mut self, previous: Option<Value>, new: Option<Value>) -> Self {
         self.previous = previous;
         self.new = new;

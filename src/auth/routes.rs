@@ -314,6 +314,16 @@ async fn complete(
     )
     .await
     .map_err(|e| SignInRefused::from(sqlx::Error::from(e)))?;
+    // Ruling 40: until the user picks one, e-mails follow the language the
+    // browser asked for at sign-in.
+    sqlx::query!(
+        "UPDATE app_user SET language = $2 WHERE id = $1 AND language = ''",
+        user.id,
+        crate::i18n::Lang::negotiate(headers).tag()
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(SignInRefused::from)?;
     let action = if step_up {
         Action::AuthStepUpCompleted
     } else {

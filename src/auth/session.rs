@@ -54,6 +54,8 @@ pub mod keys {
 pub struct Access {
     pub group_ids: Vec<i64>,
     pub is_admin: bool,
+    /// Unread inbox rows, for the header's badge.
+    pub unread: i64,
 }
 
 /// Cookie name: `__Host-sessionid` when cookies are secure, else `sessionid`.
@@ -234,7 +236,9 @@ impl SessionStore for PgStore {
             r#"SELECT s.data, s.expires_at, s.user_id,
                       array(SELECT ug.group_id FROM user_group ug WHERE ug.user_id = s.user_id) AS "group_ids!",
                       EXISTS (SELECT 1 FROM user_group ug JOIN oidc_group g ON g.id = ug.group_id
-                              WHERE ug.user_id = s.user_id AND g.name = $3) AS "is_admin!"
+                              WHERE ug.user_id = s.user_id AND g.name = $3) AS "is_admin!",
+                      (SELECT count(*) FROM notification n
+                       WHERE n.recipient_id = s.user_id AND n.read_at IS NULL) AS "unread!"
                FROM web_session s
                LEFT JOIN app_user u ON u.id = s.user_id
                WHERE s.id_hash = $1 AND s.expires_at > now()
@@ -254,6 +258,7 @@ impl SessionStore for PgStore {
                 let access = Access {
                     group_ids: r.group_ids,
                     is_admin: r.is_admin,
+                    unread: r.unread,
                 };
                 data.insert(
                     keys::ACCESS.to_owned(),

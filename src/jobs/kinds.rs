@@ -4,6 +4,8 @@ use super::bench::BenchJob;
 use super::housekeeping::{PruneJobs, SweepEphemeral};
 use super::registry::Registry;
 use crate::audit::partitions::MaintainAccessLogPartitions;
+use crate::notifications::advisory_event::AdvisoryEvent;
+use crate::notifications::comment::{CommentPosted, MentionsAdded};
 use crate::notifications::invitation::NotifyInvitation;
 
 /// The registry of the `worker` process.
@@ -13,5 +15,8 @@ pub fn registry() -> Registry {
         .register::<SweepEphemeral>()
         .register::<BenchJob>()
         .register::<MaintainAccessLogPartitions>()
+        .register::<AdvisoryEvent>()
+        .register::<CommentPosted>()
+        .register::<MentionsAdded>()
         .register::<NotifyInvitation>()
 }

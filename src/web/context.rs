@@ -12,6 +12,7 @@ use super::error::AppError;
 use super::flash::{self, Flash};
 use super::layers::CspNonce;
 use super::routes;
+use crate::auth::session::{self, Access};
 use crate::auth::{Identity, MaybeUser, csrf, session_error, session_of};
 use crate::config::Config;
 use crate::i18n::{Lang, Translator};
@@ -45,6 +46,8 @@ pub struct PageContext {
     pub csrf_token: String,
     /// One-time messages queued by the previous request.
     pub messages: Vec<Flash>,
+    /// The signed-in user's unread notifications.
+    pub unread: i64,
 }
 
 impl PageContext {
@@ -111,6 +114,10 @@ impl PageContext {
         routes::ACCOUNT
     }
 
+    pub fn inbox_path(&self) -> &'static str {
+        routes::NOTIFICATIONS
+    }
+
     /// The name to show for the signed-in user.
     pub fn user_label(&self) -> &str {
         self.user.as_ref().map_or("", |u| {
@@ -140,6 +147,15 @@ where
         let session = session_of(parts)?;
         let csrf_token = csrf::token(&session).await.map_err(session_error)?;
         let messages = flash::take(&session).await.map_err(session_error)?;
+        let unread = if user.is_some() {
+            session
+                .get::<Access>(session::keys::ACCESS)
+                .await
+                .map_err(session_error)?
+                .map_or(0, |a| a.unread)
+        } else {
+            0
+        };
         let nonce = parts
             .extensions
             .get::<CspNonce>()
@@ -157,6 +173,7 @@ where
             user,
             csrf_token,
             messages,
+            unread,
         })
     }
 }

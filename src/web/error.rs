@@ -39,6 +39,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// The action does not apply to the resource as it is now (409).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("rate limited for {0:?}")]
     RateLimited(std::time::Duration),
     #[error("internal error: {0}")]
@@ -48,6 +51,20 @@ pub enum AppError {
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         AppError::Internal(Box::new(e))
+    }
+}
+
+/// A refused service call, as the edge answers it (20-lifecycle §2.5).
+impl From<crate::advisories::service::ServiceError> for AppError {
+    fn from(e: crate::advisories::service::ServiceError) -> Self {
+        use crate::advisories::service::ServiceError;
+        match e {
+            ServiceError::NotFound => AppError::NotFound,
+            ServiceError::Forbidden(m) => AppError::Forbidden(m),
+            ServiceError::Invalid(errors) => AppError::BadRequest(errors.to_string()),
+            ServiceError::InvalidState(m) => AppError::Conflict(m),
+            other => AppError::Internal(Box::new(other)),
+        }
     }
 }
 
@@ -63,6 +80,7 @@ impl IntoResponse for AppError {
             AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, Some(m)),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, Some(m)),
             AppError::NotFound => (StatusCode::NOT_FOUND, None),
+            AppError::Conflict(m) => (StatusCode::CONFLICT, Some(m)),
             AppError::RateLimited(retry_after) => {
                 let secs = retry_after.as_secs().max(1);
                 let mut resp = StatusCode::TOO_MANY_REQUESTS.into_response();

@@ -159,8 +159,18 @@ struct Rewriter<'a> {
     code_depth: usize,
     /// Inside link text: no nested links, no mention chips.
     link_depth: usize,
+    /// For each open element, whether it was written (see [`MAX_NESTING`]).
+    open: Vec<bool>,
+    /// Open elements written.
+    nesting: usize,
     mentions: Vec<String>,
 }
+
+/// Elements nest at most this deep; deeper ones are left out and their text
+/// joins the deepest one kept. The sanitiser's HTML parser takes time
+/// quadratic in the nesting, so a comment of `> > > …` would otherwise take
+/// minutes to render on every read.
+const MAX_NESTING: usize = 32;
 
 impl<'a> Rewriter<'a> {
     fn new(source: &'a str) -> Rewriter<'a> {
@@ -171,6 +181,8 @@ impl<'a> Rewriter<'a> {
             protected: Vec::new(),
             code_depth: 0,
             link_depth: 0,
+            open: Vec::new(),
+            nesting: 0,
             mentions: Vec::new(),
         }
     }
@@ -249,6 +261,23 @@ impl<'a> Rewriter<'a> {
             }
             other => other,
         };
+        match event {
+            Event::Start(_) => {
+                let keep = self.nesting < MAX_NESTING;
+                self.open.push(keep);
+                if !keep {
+                    return;
+                }
+                self.nesting += 1;
+            }
+            Event::End(_) => {
+                if !self.open.pop().unwrap_or(true) {
+                    return;
+                }
+                self.nesting = self.nesting.saturating_sub(1);
+            }
+            _ => {}
+        }
         self.out.push(event);
     }
 
@@ -428,6 +457,91 @@ fn trim_url_end(text: &str, start: usize, mut end: usize) -> usize {
     }
 }
 
+/// What in `html` breaks the allowlist: elements, attributes and link
+/// schemes it does not allow. Empty for every output of [`render`]; the
+/// tests and the fuzz target (`fuzz/`) check exactly that.
+pub fn violations(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (name, attrs) in tags(html) {
+        if !ALLOWED_TAGS.contains(&name.as_str()) {
+            found.push(format!("<{name}>"));
+        }
+        for (attr, value) in attrs {
+            let ok = match (name.as_str(), attr.as_str()) {
+                ("a", "title") => true,
+                ("a", "rel") => value == "nofollow noopener",
+                ("a", "href") => {
+                    let lower = value.to_ascii_lowercase();
+                    ["http:", "https:", "mailto:"]
+                        .iter()
+                        .any(|s| lower.starts_with(s))
+                        || lower
+                            .split('/')
+                            .next()
+                            .is_none_or(|head| !head.contains(':'))
+                }
+                ("span", "class") => value == "mention",
+                _ => false,
+            };
+            if !ok {
+                found.push(format!("{name}[{attr}={value:?}]"));
+            }
+        }
+    }
+    found
+}
+
+/// The tags of `html` as (name, attributes), skipping text and honouring
+/// quoted attribute values.
+fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        rest = &rest[open + 1..];
+        let mut inner = String::new();
+        let mut quoted = false;
+        let mut len = rest.len();
+        for (i, c) in rest.char_indices() {
+            match c {
+                '"' => quoted = !quoted,
+                '>' if !quoted => {
+                    len = i + 1;
+                    break;
+                }
+                _ => {}
+            }
+            inner.push(c);
+        }
+        rest = &rest[len..];
+        let inner = inner.trim_start_matches('/').trim_end_matches('/');
+        let (name, mut attrs) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
+        let mut parsed = Vec::new();
+        loop {
+            attrs = attrs.trim_start();
+            if attrs.is_empty() {
+                break;
+            }
+            let name_end = attrs.find(['=', ' ']).unwrap_or(attrs.len());
+            let attr = attrs[..name_end].to_owned();
+            attrs = &attrs[name_end..];
+            let mut value = String::new();
+            if let Some(after) = attrs.strip_prefix("=\"") {
+                let close = after.find('"').unwrap_or(after.len());
+                value = after[..close].to_owned();
+                attrs = after.get(close + 1..).unwrap_or("");
+            } else if let Some(after) = attrs.strip_prefix('=') {
+                // An unquoted value: whatever follows, up to a space.
+                let end = after.find(' ').unwrap_or(after.len());
+                value = after[..end].to_owned();
+                attrs = &after[end..];
+            }
+            parsed.push((attr, value));
+        }
+        out.push((name.to_ascii_lowercase(), parsed));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,79 +554,23 @@ mod tests {
         format!("<span class=\"mention\">@{handle}</span>")
     }
 
-    /// The tags of `html` as (name, attributes), skipping text and honouring
-    /// quoted attribute values.
-    fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
-        let mut out = Vec::new();
-        let mut rest = html;
-        while let Some(open) = rest.find('<') {
-            rest = &rest[open + 1..];
-            let mut inner = String::new();
-            let mut quoted = false;
-            let mut len = rest.len();
-            for (i, c) in rest.char_indices() {
-                match c {
-                    '"' => quoted = !quoted,
-                    '>' if !quoted => {
-                        len = i + 1;
-                        break;
-                    }
-                    _ => {}
-                }
-                inner.push(c);
-            }
-            rest = &rest[len..];
-            let inner = inner.trim_start_matches('/').trim_end_matches('/');
-            let (name, mut attrs) = inner.split_once(char::is_whitespace).unwrap_or((inner, ""));
-            let mut parsed = Vec::new();
-            loop {
-                attrs = attrs.trim_start();
-                if attrs.is_empty() {
-                    break;
-                }
-                let name_end = attrs.find(['=', ' ']).unwrap_or(attrs.len());
-                let attr = attrs[..name_end].to_owned();
-                attrs = &attrs[name_end..];
-                let mut value = String::new();
-                if let Some(after) = attrs.strip_prefix("=\"") {
-                    let close = after.find('"').unwrap();
-                    value = after[..close].to_owned();
-                    attrs = &after[close + 1..];
-                }
-                parsed.push((attr, value));
-            }
-            out.push((name.to_ascii_lowercase(), parsed));
-        }
-        out
-    }
-
     /// No element, attribute or URL scheme outside the allowlist survives.
     fn assert_inert(output: &str) {
-        for (name, attrs) in tags(output) {
-            assert!(
-                ALLOWED_TAGS.contains(&name.as_str()),
-                "<{name}> in {output}"
-            );
-            for (attr, value) in attrs {
-                let ok = match (name.as_str(), attr.as_str()) {
-                    ("a", "title") => true,
-                    ("a", "rel") => value == "nofollow noopener",
-                    ("a", "href") => {
-                        let lower = value.to_ascii_lowercase();
-                        ["http:", "https:", "mailto:"]
-                            .iter()
-                            .any(|s| lower.starts_with(s))
-                            || lower
-                                .split('/')
-                                .next()
-                                .is_none_or(|head| !head.contains(':'))
-                    }
-                    ("span", "class") => value == "mention",
-                    _ => false,
-                };
-                assert!(ok, "{name}[{attr}={value:?}] in {output}");
-            }
-        }
+        let found = violations(output);
+        assert!(found.is_empty(), "{found:?} in {output}");
+    }
+
+    #[test]
+    fn nesting_is_capped() {
+        let out = html(&"> ".repeat(200));
+        assert_eq!(out.matches("<blockquote>").count(), MAX_NESTING);
+        assert_eq!(
+            out.matches("<blockquote>").count(),
+            out.matches("</blockquote>").count()
+        );
+        let list = html(&format!("{}x", "- ".repeat(100)));
+        assert_eq!(list.matches("<ul>").count(), list.matches("</ul>").count());
+        assert!(list.contains('x'));
     }
 
     #[test]

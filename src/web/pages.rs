@@ -14,6 +14,7 @@ use super::error::AppError;
 use super::routes;
 use crate::advisories::caller::Caller;
 use crate::advisories::{dashboard, list};
+use crate::auth::MaybeUser;
 use crate::i18n::{LANG_COOKIE, Lang};
 
 /// The signed-in user's panels.
@@ -133,6 +134,7 @@ pub struct LanguageForm {
 #[tracing::instrument(name = "http.i18n.lang.post", skip_all)]
 pub async fn set_language(
     State(state): State<AppState>,
+    MaybeUser(user): MaybeUser,
     Form(form): Form<LanguageForm>,
 ) -> Result<Response, AppError> {
     let Some(lang) = Lang::from_tag(&form.lang).filter(|l| l.tag() == form.lang) else {
@@ -141,6 +143,16 @@ pub async fn set_language(
             form.lang.chars().take(16).collect::<String>()
         )));
     };
+    // Ruling 40: e-mails follow the language the user chose.
+    if let Some(user) = user {
+        sqlx::query!(
+            "UPDATE app_user SET language = $2 WHERE id = $1",
+            user.id,
+            lang.tag()
+        )
+        .execute(&state.pool)
+        .await?;
+    }
     let next = if routes::is_local_path(&form.next) {
         form.next.as_str()
     } else {

@@ -20,7 +20,7 @@ use crate::config::MetricsListener;
 use crate::jobs::worker::Heartbeat;
 use crate::ops::{health, metrics};
 use crate::ratelimit::Rate;
-use crate::{access, admin, advisories, auth};
+use crate::{access, admin, advisories, auth, comments, notifications};
 
 /// Longest a request may take before it is answered with 408.
 const REQUEST_TIMEOUT: Duration = Duration::from_mins(1);
@@ -72,6 +72,36 @@ pub fn app(state: AppState) -> Router {
             get(advisories::editing::edit_form).post(advisories::editing::edit),
         )
         .route(routes::ADVISORY_HISTORY, get(advisories::pages::history))
+        .route(routes::ADVISORY_TIMELINE, get(comments::routes::show))
+        .route(routes::COMMENT_NEW, post(comments::routes::create))
+        .route(routes::COMMENT_MENTIONS, get(comments::routes::mentions))
+        .route(
+            routes::COMMENT_EDIT,
+            get(comments::routes::edit_form).post(comments::routes::edit),
+        )
+        .route(routes::COMMENT_HISTORY, get(comments::routes::history))
+        .route(routes::COMMENT_REDACT, post(comments::routes::redact))
+        .route(routes::COMMENTS_LOCK, post(comments::routes::lock))
+        .route(routes::COMMENTS_UNLOCK, post(comments::routes::unlock))
+        .route(routes::NOTIFICATIONS, get(notifications::inbox::inbox))
+        .route(
+            routes::NOTIFICATION_READ,
+            post(notifications::inbox::read_one),
+        )
+        .route(
+            routes::NOTIFICATIONS_READ_ALL,
+            post(notifications::inbox::read_all),
+        )
+        .route(
+            routes::NOTIFICATION_PREFERENCES,
+            get(notifications::preferences::global_page)
+                .post(notifications::preferences::save_global_page),
+        )
+        .route(
+            routes::ADVISORY_NOTIFICATION_PREFERENCES,
+            get(notifications::preferences::advisory_page)
+                .post(notifications::preferences::save_advisory_page),
+        )
         .route(routes::ADVISORY_ACCESS, get(access::pages::show))
         .route(routes::ADVISORY_ACCESS_SAVE, post(access::pages::save))
         .route(

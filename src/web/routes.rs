@@ -34,6 +34,19 @@ pub const ADVISORY_ACCESS_SAVE: &str = "/advisories/{id}/access/save/";
 pub const ADVISORY_ACCESS_REVIEW_DISMISS: &str = "/advisories/{id}/access-review/dismiss/";
 /// The link an invitation e-mail carries (consistency ruling 9).
 pub const INVITATION: &str = "/invitations/{token}/";
+pub const ADVISORY_TIMELINE: &str = "/advisories/{id}/timeline/";
+pub const COMMENT_NEW: &str = "/advisories/{id}/comments/new/";
+pub const COMMENT_EDIT: &str = "/advisories/{id}/comments/{comment_id}/edit/";
+pub const COMMENT_HISTORY: &str = "/advisories/{id}/comments/{comment_id}/history/";
+pub const COMMENT_REDACT: &str = "/advisories/{id}/comments/{comment_id}/redact/";
+pub const COMMENT_MENTIONS: &str = "/advisories/{id}/comments/mentions/";
+pub const COMMENTS_LOCK: &str = "/advisories/{id}/lock-comments/";
+pub const COMMENTS_UNLOCK: &str = "/advisories/{id}/unlock-comments/";
+pub const NOTIFICATIONS: &str = "/notifications/";
+pub const NOTIFICATION_READ: &str = "/notifications/{nid}/read/";
+pub const NOTIFICATIONS_READ_ALL: &str = "/notifications/read-all/";
+pub const NOTIFICATION_PREFERENCES: &str = "/notifications/preferences/";
+pub const ADVISORY_NOTIFICATION_PREFERENCES: &str = "/notifications/advisory/{id}/preferences/";
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
 
@@ -52,6 +65,17 @@ pub fn sign_in_url(next: Option<&str>) -> String {
 
 pub fn advisory(public_id: &str) -> String {
     ADVISORY.replace("{id}", public_id)
+}
+
+/// A route of one advisory (`{id}`), and of one comment (`{comment_id}`).
+pub fn of_advisory(route: &str, public_id: &str) -> String {
+    route.replace("{id}", public_id)
+}
+
+pub fn of_comment(route: &str, public_id: &str, comment_id: i64) -> String {
+    route
+        .replace("{id}", public_id)
+        .replace("{comment_id}", &comment_id.to_string())
 }
 
 pub fn invitation(token: &str) -> String {

@@ -29,6 +29,7 @@ use tower::ServiceExt;
 pub mod browser;
 pub mod mail;
 pub mod site;
+pub mod worker;
 
 /// The server the suite runs against (`bin/test` sets it).
 pub fn database_url() -> String {

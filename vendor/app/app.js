@@ -20,4 +20,19 @@
       status.textContent = status.dataset.doneText || "Done.";
     }
   });
+  // A mention suggestion, clicked, completes the "@…" being typed.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-mention]") : null;
+    var area = document.getElementById("comment-body");
+    if (!button || !area) {
+      return;
+    }
+    var handle = button.getAttribute("data-mention");
+    area.value = area.value.replace(/@[A-Za-z0-9_.+@-]*$/, "@" + handle + " ");
+    area.focus();
+    var box = document.getElementById("mention-suggestions");
+    if (box) {
+      box.textContent = "";
+    }
+  });
 })();

@@ -7,7 +7,7 @@ SELECT a.id, a.advisory_id, a.project_id, p.slug AS project_slug, p.name AS proj
        a.severity, a.cwe_ids, a.credits, a.severity_level, a.severity_score, a.assigned_cve_id,
        a.withdrawn_reason, a.ghsa_id, a.ghsa_owner, a.ghsa_repo, a.ghsa_metadata_synced_at,
        a.created_at, a.created_by, a.modified_at, a.published_at, a.republish_required,
-       a.comments_locked, a.cve_requests_banned, a.dismissed_from_state,
+       a.comments_locked, a.comments_lock_reason, a.comments_locked_at, a.cve_requests_banned, a.dismissed_from_state,
        a.withdrawal_requested_at, a.reassignment_requested_at, a.reassignment_requested_by,
        a.access_review_required_at,
        coalesce((SELECT i.needs_admin_routing FROM advisory_intake i WHERE i.advisory_id = a.id), false)

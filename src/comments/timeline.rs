@@ -1,0 +1,289 @@
+//! The advisory's activity (50-web-ui §6.4): the comments the reader may
+//! see merged in time order with the ledger events of their timeline tier
+//! (20-lifecycle §19), comments first at equal times. Internal comments are
+//! filtered in the query by the reader's current role (INV-COMMENT-2);
+//! people are named with their e-mail only for owners (INV-PRIVACY-4).
+
+use serde_json::Value;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+
+use super::service::Comment;
+use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
+use crate::access::privacy::user_label;
+use crate::advisories::pages::{iso, when};
+use crate::advisories::repo::AdvisoryRow;
+use crate::audit::catalogue::Action;
+use crate::web::context::PageContext;
+use crate::web::markdown::{self, SanitizedHtml};
+use crate::web::routes;
+
+/// One comment as its reader sees it.
+pub struct CommentItem {
+    pub id: i64,
+    pub author: String,
+    pub when: String,
+    pub iso: String,
+    pub html: SanitizedHtml,
+    pub is_internal: bool,
+    /// When it was last edited, unless redacted.
+    pub edited: Option<String>,
+    /// When it was redacted.
+    pub redacted: Option<String>,
+    pub can_edit: bool,
+    pub can_redact: bool,
+    pub edit_href: String,
+    pub redact_href: String,
+    pub history_href: String,
+}
+
+/// One ledger event.
+pub struct EventItem {
+    pub when: String,
+    pub iso: String,
+    pub who: String,
+    pub text: String,
+}
+
+pub enum Item {
+    Comment(CommentItem),
+    Event(EventItem),
+}
+
+/// The activity section and the comment form's state.
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "what the reader may do, one flag each"
+)]
+pub struct Activity {
+    pub advisory_id: String,
+    pub items: Vec<Item>,
+    pub can_comment: bool,
+    pub can_post_internal: bool,
+    pub can_lock: bool,
+    pub locked: bool,
+    pub lock_reason: String,
+    pub is_owner: bool,
+    /// What the reader typed, back after a refused post.
+    pub draft: String,
+    pub draft_internal: bool,
+    pub errors: Vec<String>,
+}
+
+impl Activity {
+    pub fn new_href(&self) -> String {
+        routes::of_advisory(routes::COMMENT_NEW, &self.advisory_id)
+    }
+
+    pub fn timeline_href(&self) -> String {
+        routes::of_advisory(routes::ADVISORY_TIMELINE, &self.advisory_id)
+    }
+
+    pub fn mentions_href(&self) -> String {
+        routes::of_advisory(routes::COMMENT_MENTIONS, &self.advisory_id)
+    }
+
+    pub fn lock_href(&self) -> String {
+        routes::of_advisory(routes::COMMENTS_LOCK, &self.advisory_id)
+    }
+
+    pub fn unlock_href(&self) -> String {
+        routes::of_advisory(routes::COMMENTS_UNLOCK, &self.advisory_id)
+    }
+}
+
+/// Comments the reader may see, oldest first.
+pub async fn comments(
+    conn: &mut PgConnection,
+    advisory_id: i64,
+    internal_visible: bool,
+) -> Result<Vec<(Comment, String, String)>, sqlx::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.advisory_id, c.author_id, c.body, c.is_internal, c.created_at,
+                  c.edited_at, c.redacted_at,
+                  coalesce(u.display_name, '') AS "name!", coalesce(u.email, '') AS "email!"
+           FROM advisory_comment c LEFT JOIN app_user u ON u.id = c.author_id
+           WHERE c.advisory_id = $1 AND (NOT c.is_internal OR $2)
+           ORDER BY c.created_at, c.id"#,
+        advisory_id,
+        internal_visible
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                Comment {
+                    id: r.id,
+                    advisory_id: r.advisory_id,
+                    author_id: r.author_id,
+                    body: r.body,
+                    is_internal: r.is_internal,
+                    created_at: r.created_at,
+                    edited_at: r.edited_at,
+                    redacted_at: r.redacted_at,
+                },
+                r.name,
+                r.email,
+            )
+        })
+        .collect())
+}
+
+/// A comment as `actor` sees it.
+pub fn comment_item(
+    ctx: &PageContext,
+    actor: &Actor,
+    facts: &AdvisoryFacts,
+    public_id: &str,
+    comment: &Comment,
+    name: &str,
+    email: &str,
+) -> CommentItem {
+    let show_emails =
+        perm::can_see_user_emails(Some(actor), facts) || comment.author_id == Some(actor.user_id);
+    let author = if comment.author_id.is_some() {
+        user_label(name, email, show_emails)
+    } else {
+        ctx.t("timeline-system")
+    };
+    let of = |route| routes::of_comment(route, public_id, comment.id);
+    let cfacts = comment.facts();
+    CommentItem {
+        id: comment.id,
+        author,
+        when: when(comment.created_at),
+        iso: iso(comment.created_at),
+        html: markdown::render(&comment.body),
+        is_internal: comment.is_internal,
+        edited: comment
+            .edited_at
+            .filter(|_| comment.redacted_at.is_none())
+            .map(when),
+        redacted: comment.redacted_at.map(when),
+        can_edit: perm::can_edit_comment(Some(actor), facts, &cfacts),
+        can_redact: perm::can_redact_comment(Some(actor), facts, &cfacts),
+        edit_href: of(routes::COMMENT_EDIT),
+        redact_href: of(routes::COMMENT_REDACT),
+        history_href: of(routes::COMMENT_HISTORY),
+    }
+}
+
+/// The merged activity of `row` for `actor`, whose role on it is `role`.
+pub async fn load(
+    conn: &mut PgConnection,
+    ctx: &PageContext,
+    actor: &Actor,
+    row: &AdvisoryRow,
+    facts: &AdvisoryFacts,
+    role: Role,
+) -> Result<Activity, sqlx::Error> {
+    let internal = perm::can_see_internal_comment(Some(actor), facts);
+    let show_emails = perm::can_see_user_emails(Some(actor), facts);
+    let visible: Vec<String> = Action::visible_on_timeline(role)
+        .map(|a| a.as_str().to_owned())
+        .collect();
+    let events = sqlx::query!(
+        r#"SELECT * FROM (
+               SELECT e.id, e.action, e.created_at, e.previous_value, e.new_value, e.metadata,
+                      e.actor_id, u.display_name AS "display_name?", u.email AS "email?"
+               FROM audit_log_entry e LEFT JOIN app_user u ON u.id = e.actor_id
+               WHERE e.advisory_id = $1 AND e.action = ANY($2)
+                 AND NOT coalesce((e.metadata ->> 'narrated')::boolean, false)
+               ORDER BY e.created_at DESC, e.id DESC LIMIT 200) recent
+           ORDER BY created_at, id"#,
+        row.id,
+        &visible
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let comments = comments(conn, row.id, internal).await?;
+
+    let mut timed: Vec<(OffsetDateTime, u8, Item)> = Vec::new();
+    for (comment, name, email) in &comments {
+        let item = comment_item(ctx, actor, facts, &row.advisory_id, comment, name, email);
+        timed.push((comment.created_at, 0, Item::Comment(item)));
+    }
+    for e in events {
+        let who = match (e.display_name, e.email) {
+            (Some(name), Some(email)) => user_label(
+                &name,
+                &email,
+                show_emails || e.actor_id == Some(actor.user_id),
+            ),
+            _ => ctx.t("timeline-system"),
+        };
+        let text = describe(
+            ctx,
+            &e.action,
+            e.previous_value.as_ref(),
+            e.new_value.as_ref(),
+            &e.metadata,
+        );
+        timed.push((
+            e.created_at,
+            1,
+            Item::Event(EventItem {
+                when: when(e.created_at),
+                iso: iso(e.created_at),
+                who,
+                text,
+            }),
+        ));
+    }
+    // Stable: within a kind, the queries' order stands.
+    timed.sort_by_key(|(at, kind, _)| (*at, *kind));
+    Ok(Activity {
+        advisory_id: row.advisory_id.clone(),
+        items: timed.into_iter().map(|(_, _, item)| item).collect(),
+        can_comment: perm::can_comment(Some(actor), facts),
+        can_post_internal: perm::can_post_internal_comment(Some(actor), facts),
+        can_lock: perm::can_lock_comments(Some(actor), facts),
+        locked: row.comments_locked,
+        lock_reason: row.comments_lock_reason.clone(),
+        is_owner: role == Role::Owner,
+        draft: String::new(),
+        draft_internal: false,
+        errors: Vec::new(),
+    })
+}
+
+/// A ledger event as one line of prose.
+fn describe(
+    ctx: &PageContext,
+    action: &str,
+    previous: Option<&Value>,
+    new: Option<&Value>,
+    metadata: &Value,
+) -> String {
+    let fields = metadata["changed_fields"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
+    match action {
+        "advisory.created" => ctx.t("timeline-created"),
+        "advisory.edited" if fields.is_empty() => ctx.t("timeline-saved-unchanged"),
+        "advisory.edited" => ctx.t1("timeline-edited", "fields", fields),
+        "advisory.project_changed" => {
+            ctx.t2("timeline-moved", "from", text(previous), "to", text(new))
+        }
+        "advisory.review_approval_invalidated" => ctx.t("timeline-approval-voided"),
+        "advisory.state_changed" => ctx.t2(
+            "timeline-state-changed",
+            "from",
+            text(previous),
+            "to",
+            text(new),
+        ),
+        "advisory.comments_locked" => ctx.t("timeline-comments-locked"),
+        "advisory.comments_unlocked" => ctx.t("timeline-comments-unlocked"),
+        other => other.replace(['.', '_'], " "),
+    }
+}
