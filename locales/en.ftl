@@ -350,6 +350,12 @@ comments-unlocked-flash = Comments unlocked.
 comments-mention-suggestions = Suggestions
 timeline-comments-locked = locked comments
 timeline-comments-unlocked = unlocked comments
+timeline-access-granted = gave { $who } { $permission } access
+timeline-invited = invited { $who } as { $permission }
+timeline-access-revoked = removed the access of { $who }
+timeline-invitation-revoked = cancelled the invitation to { $who }
+timeline-invitation-redeemed = accepted an invitation
+timeline-access-reviewed = marked the access as reviewed
 
 # Inbox
 notifications-title = Inbox

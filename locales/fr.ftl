@@ -350,6 +350,12 @@ comments-unlocked-flash = Commentaires déverrouillés.
 comments-mention-suggestions = Suggestions
 timeline-comments-locked = a verrouillé les commentaires
 timeline-comments-unlocked = a déverrouillé les commentaires
+timeline-access-granted = a donné à { $who } un accès { $permission }
+timeline-invited = a invité { $who } comme { $permission }
+timeline-access-revoked = a retiré l’accès de { $who }
+timeline-invitation-revoked = a annulé l’invitation envoyée à { $who }
+timeline-invitation-redeemed = a accepté une invitation
+timeline-access-reviewed = a marqué les accès comme revus
 
 # Inbox
 notifications-title = Boîte de réception

@@ -740,6 +740,12 @@ impl Seeder<'_> {
                 .await?;
         }
 
+        for (sub, body, internal) in comments_on(&demo.title()) {
+            let writer = self.actor(conn, sub).await?;
+            crate::comments::service::add(conn, self.ctx(&writer), &public_id, body, *internal)
+                .await?;
+        }
+
         let mut content = demo.content.clone();
         let mut version = 1;
         for (sub, changes) in &demo.edits {
@@ -971,12 +977,17 @@ impl fmt::Display for Deleted {
 }
 
 /// The tables whose rows hang off an advisory, which [`reset`] deletes.
-const KNOWN_DEPENDENTS: [&str; 5] = [
+const KNOWN_DEPENDENTS: [&str; 10] = [
     "advisory_version",
     "advisory_intake",
     "advisory_visit",
     "access_grant",
     "audit_log_entry",
+    "advisory_search",
+    "advisory_comment",
+    "notification",
+    "pending_invitation",
+    "advisory_notification_override",
 ];
 
 /// Deletes the demo advisories (every advisory of a demo project, and those
@@ -1064,12 +1075,51 @@ pub async fn reset(conn: &mut PgConnection) -> Result<Deleted, SeedError> {
     .execute(&mut *tx)
     .await?
     .rows_affected();
+    delete_uncounted_dependents(&mut tx, &ids).await?;
     deleted.advisories = sqlx::query!("DELETE FROM advisory WHERE id = ANY($1)", &ids)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+    // The tally follows inserts and updates only (advisories are never
+    // deleted elsewhere): count it again.
+    sqlx::query!("DELETE FROM advisory_tally")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        "INSERT INTO advisory_tally (project_id, state, severity_level, review_status, kind, n)
+         SELECT project_id, state, severity_level, review_status, kind, count(*)
+         FROM advisory GROUP BY 1, 2, 3, 4, 5"
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(deleted)
+}
+
+/// What hangs off the demo advisories besides what [`Deleted`] counts:
+/// comments with their versions, notifications, invitations, overrides and
+/// the search text.
+async fn delete_uncounted_dependents(
+    conn: &mut PgConnection,
+    ids: &[i64],
+) -> Result<(), SeedError> {
+    sqlx::query!(
+        "DELETE FROM comment_version WHERE comment_id IN
+           (SELECT id FROM advisory_comment WHERE advisory_id = ANY($1))",
+        ids
+    )
+    .execute(&mut *conn)
+    .await?;
+    for statement in [
+        "DELETE FROM advisory_comment WHERE advisory_id = ANY($1)",
+        "DELETE FROM notification WHERE advisory_id = ANY($1)",
+        "DELETE FROM pending_invitation WHERE advisory_id = ANY($1)",
+        "DELETE FROM advisory_notification_override WHERE advisory_id = ANY($1)",
+        "DELETE FROM advisory_search WHERE advisory_id = ANY($1)",
+    ] {
+        sqlx::query(statement).bind(ids).execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Fails when a table other than [`KNOWN_DEPENDENTS`] references one of
@@ -1105,6 +1155,35 @@ async fn refuse_unknown_dependents(conn: &mut PgConnection, ids: &[i64]) -> Resu
         }
     }
     Ok(())
+}
+
+/// The discussion on a demo advisory, by summary: (IdP `sub`, markdown,
+/// internal). The posts notify like any other once a worker runs.
+fn comments_on(summary: &str) -> &'static [(&'static str, &'static str, bool)] {
+    if summary.starts_with("Path traversal in the file download endpoint") {
+        &[
+            (
+                "dave",
+                "Reproduced on 1.52.0 with `GET /files/?uri=..%2f..%2fetc%2fpasswd`. \
+                 @bob, does the fix in the download handler also cover the `file://` scheme?",
+                false,
+            ),
+            (
+                "bob",
+                "Yes: the handler now resolves the path and refuses anything outside the \
+                 workspace roots. Embargo until the 1.53.2 release; please keep the PoC here.",
+                true,
+            ),
+        ]
+    } else if summary.starts_with("Stored XSS in the Markdown preview") {
+        &[(
+            "erin",
+            "Thanks for the quick triage. Happy to test a release candidate when one is ready.",
+            false,
+        )]
+    } else {
+        &[]
+    }
 }
 
 // ---------------------------------------------------------------------------

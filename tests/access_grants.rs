@@ -570,6 +570,10 @@ async fn the_panel_masks_addresses_for_everyone_but_owners_and_oneself() {
 
 // The panel works without JavaScript (303 + flash) and with htmx (the panel
 // fragment); refusals re-render it with 422 and the messages.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one walk through every form of the panel"
+)]
 #[tokio::test]
 async fn the_panel_forms_work_with_and_without_htmx() {
     let w = World::new(&[]).await;

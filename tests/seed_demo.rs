@@ -550,7 +550,7 @@ async fn seed_demo_reset_deletes_and_recreates_the_demo_advisories() {
     assert_eq!(code, 0, "{err}");
     assert!(
         out.starts_with(
-            "reset: deleted 14 demo advisories with 22 versions, 40 ledger entries, 1 access-log \
+            "reset: deleted 14 demo advisories with 22 versions, 43 ledger entries, 1 access-log \
              entries, 1 visit markers, 2 grants and 2 intake reports\n"
         ),
         "{out}"

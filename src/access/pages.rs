@@ -9,7 +9,6 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum_htmx::{HxBoosted, HxRequest};
 use tower_sessions::Session;
 
 use super::grants::{self, AccessError, Change, Done, Problem};
@@ -28,6 +27,7 @@ use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Level};
+use crate::web::htmx::Fragment;
 use crate::web::{ratelimit, routes};
 
 /// 20-lifecycle §20: the access batch save, per user.
@@ -124,12 +124,11 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageContext,
-    HxRequest(htmx): HxRequest,
-    HxBoosted(boosted): HxBoosted,
+    Fragment(fragment): Fragment,
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
     let view = load_page(&state, &caller, ctx, &raw_id).await?;
-    render(view, htmx && !boosted, StatusCode::OK)
+    render(view, fragment, StatusCode::OK)
 }
 
 /// The form's one change (`op` of 50-web-ui §9.1).
@@ -235,8 +234,7 @@ pub async fn save(
     ctx: PageContext,
     session: Session,
     origin: RequestOrigin,
-    HxRequest(htmx): HxRequest,
-    HxBoosted(boosted): HxBoosted,
+    Fragment(fragment): Fragment,
     Path(raw_id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
@@ -244,7 +242,6 @@ pub async fn save(
     if !id::is_valid(&raw_id) {
         return Err(AppError::NotFound);
     }
-    let fragment = htmx && !boosted;
     let service = Ctx {
         actor: &caller.actor,
         origin: Some(&origin),

@@ -7,7 +7,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum_htmx::{HxBoosted, HxRequest};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -25,6 +24,7 @@ use crate::comments::timeline::Item;
 use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
+use crate::web::htmx::Fragment;
 use crate::web::markdown::{self, SanitizedHtml};
 use crate::web::routes;
 
@@ -218,8 +218,7 @@ pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageContext,
-    HxRequest(htmx): HxRequest,
-    HxBoosted(boosted): HxBoosted,
+    Fragment(fragment): Fragment,
     Query(raw): Query<RawQuery>,
 ) -> Result<Response, AppError> {
     let query = ListQuery::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
@@ -288,7 +287,7 @@ pub async fn list(
             )
         }),
         can_create: perm::can_author_any_advisory(Some(actor), on_a_team),
-        oob: htmx && !boosted,
+        oob: fragment,
         ctx,
         query,
     };

@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_htmx::HxRequest;
 use fluent_bundle::FluentValue;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -29,6 +28,7 @@ use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Level};
+use crate::web::htmx::Fragment;
 use crate::web::ratelimit::check_user;
 use crate::web::routes;
 
@@ -117,7 +117,7 @@ pub async fn show(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageContext,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
     let (activity, summary) = activity(&state, &caller, &ctx, public_id(&raw_id)?).await?;
@@ -151,7 +151,7 @@ pub async fn create(
     ctx: PageContext,
     origin: RequestOrigin,
     session: Session,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path(raw_id): Path<String>,
     Form(form): Form<NewComment>,
 ) -> Result<Response, AppError> {
@@ -298,7 +298,7 @@ pub async fn edit_form(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageContext,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path((raw_id, comment_id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
     let public_id = public_id(&raw_id)?;
@@ -336,10 +336,11 @@ pub async fn edit(
     ctx: PageContext,
     origin: RequestOrigin,
     session: Session,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path((raw_id, comment_id)): Path<(String, i64)>,
     Form(form): Form<EditComment>,
 ) -> Result<Response, AppError> {
+    // The full-page form is boosted, not targeted: it wants the page flow.
     let public_id = public_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
     let sctx = Ctx {
@@ -385,7 +386,7 @@ pub async fn redact(
     ctx: PageContext,
     origin: RequestOrigin,
     session: Session,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path((raw_id, comment_id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
     let public_id = public_id(&raw_id)?;
@@ -493,7 +494,7 @@ pub async fn history(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageContext,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path((raw_id, comment_id)): Path<(String, i64)>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<Response, AppError> {

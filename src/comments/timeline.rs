@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::service::Comment;
 use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
-use crate::access::privacy::user_label;
+use crate::access::privacy::{mask_email, user_label};
 use crate::advisories::pages::{iso, when};
 use crate::advisories::repo::AdvisoryRow;
 use crate::audit::catalogue::Action;
@@ -220,6 +220,7 @@ pub async fn load(
             e.previous_value.as_ref(),
             e.new_value.as_ref(),
             &e.metadata,
+            show_emails,
         );
         timed.push((
             e.created_at,
@@ -249,6 +250,23 @@ pub async fn load(
     })
 }
 
+/// Who a grant or an invitation names, masked unless `show_emails`
+/// (INV-PRIVACY-4); group names are never masked.
+fn principal(value: Option<&Value>, show_emails: bool) -> String {
+    let Some(v) = value else {
+        return String::new();
+    };
+    let label = v["principal"]
+        .as_str()
+        .or_else(|| v["email"].as_str())
+        .unwrap_or_default();
+    if show_emails || v["principal_type"] == "group" {
+        label.to_owned()
+    } else {
+        mask_email(label)
+    }
+}
+
 /// A ledger event as one line of prose.
 fn describe(
     ctx: &PageContext,
@@ -256,6 +274,7 @@ fn describe(
     previous: Option<&Value>,
     new: Option<&Value>,
     metadata: &Value,
+    show_emails: bool,
 ) -> String {
     let fields = metadata["changed_fields"]
         .as_array()
@@ -282,8 +301,43 @@ fn describe(
             "to",
             text(new),
         ),
+        "access.granted" | "invitation.created" => {
+            let permission = new.map_or("", |v| v["permission"].as_str().unwrap_or_default());
+            let key = if action == "access.granted" {
+                "timeline-access-granted"
+            } else {
+                "timeline-invited"
+            };
+            ctx.t2(
+                key,
+                "who",
+                principal(new, show_emails),
+                "permission",
+                ctx.t(role_key(permission)),
+            )
+        }
+        "access.revoked" => ctx.t1(
+            "timeline-access-revoked",
+            "who",
+            principal(previous, show_emails),
+        ),
+        "invitation.revoked" => ctx.t1(
+            "timeline-invitation-revoked",
+            "who",
+            principal(previous, show_emails),
+        ),
+        "invitation.redeemed" => ctx.t("timeline-invitation-redeemed"),
+        "advisory.access_review_dismissed" => ctx.t("timeline-access-reviewed"),
         "advisory.comments_locked" => ctx.t("timeline-comments-locked"),
         "advisory.comments_unlocked" => ctx.t("timeline-comments-unlocked"),
         other => other.replace(['.', '_'], " "),
+    }
+}
+
+fn role_key(permission: &str) -> &'static str {
+    if permission == "collaborator" {
+        "role-collaborator"
+    } else {
+        "role-viewer"
     }
 }

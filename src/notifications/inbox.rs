@@ -7,7 +7,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_htmx::HxRequest;
 use serde::Deserialize;
 use tower_sessions::Session;
 
@@ -18,6 +17,7 @@ use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Level};
+use crate::web::htmx::Fragment;
 use crate::web::routes;
 
 const PAGE_SIZE: i64 = 30;
@@ -162,7 +162,7 @@ pub async fn read_one(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageContext,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path(nid): Path<i64>,
 ) -> Result<Response, AppError> {
     let user = caller.actor.user_id;

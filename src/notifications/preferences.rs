@@ -9,7 +9,6 @@ use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_htmx::HxRequest;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -27,6 +26,7 @@ use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
 use crate::web::flash::{self, Level};
+use crate::web::htmx::Fragment;
 use crate::web::routes;
 
 /// The global defaults.
@@ -481,7 +481,7 @@ pub async fn advisory_page(
     State(state): State<AppState>,
     caller: Caller,
     ctx: PageContext,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
     let panel = visible_panel(&state, &caller, &raw_id).await?;
@@ -566,7 +566,7 @@ pub async fn save_advisory_page(
     ctx: PageContext,
     origin: RequestOrigin,
     session: Session,
-    HxRequest(htmx): HxRequest,
+    Fragment(htmx): Fragment,
     Path(raw_id): Path<String>,
     Form(form): Form<PanelForm>,
 ) -> Result<Response, AppError> {

@@ -524,18 +524,20 @@ fn tags(html: &str) -> Vec<(String, Vec<(String, String)>)> {
             let name_end = attrs.find(['=', ' ']).unwrap_or(attrs.len());
             let attr = attrs[..name_end].to_owned();
             attrs = &attrs[name_end..];
-            let mut value = String::new();
+            let value;
             if let Some(after) = attrs.strip_prefix("=\"") {
                 let close = after.find('"').unwrap_or(after.len());
-                value = after[..close].to_owned();
+                value = &after[..close];
                 attrs = after.get(close + 1..).unwrap_or("");
             } else if let Some(after) = attrs.strip_prefix('=') {
                 // An unquoted value: whatever follows, up to a space.
                 let end = after.find(' ').unwrap_or(after.len());
-                value = after[..end].to_owned();
+                value = &after[..end];
                 attrs = &after[end..];
+            } else {
+                value = "";
             }
-            parsed.push((attr, value));
+            parsed.push((attr, value.to_owned()));
         }
         out.push((name.to_ascii_lowercase(), parsed));
     }

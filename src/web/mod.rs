@@ -5,6 +5,7 @@ pub mod assets;
 pub mod context;
 pub mod error;
 pub mod flash;
+pub mod htmx;
 pub mod layers;
 pub mod markdown;
 pub mod pages;
