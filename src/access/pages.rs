@@ -14,12 +14,9 @@ use tower_sessions::Session;
 use super::grants::{self, AccessError, Change, Done, Problem};
 use super::invitations::{self, Followed, Refusal};
 use super::panel::{self, Panel};
-use super::permissions as perm;
 use super::privacy::mask_email;
 use crate::advisories::caller::Caller;
 use crate::advisories::id::{self, OsEntropy};
-use crate::advisories::repo::{self, AdvisoryRow};
-use crate::advisories::service::Ctx;
 use crate::audit::access_log::RequestOrigin;
 use crate::auth::session_error;
 use crate::ratelimit::Rate;
@@ -59,26 +56,6 @@ fn render(view: AccessPage, fragment: bool, status: StatusCode) -> Result<Respon
     }
 }
 
-/// The advisory, if the caller may see it (Q-19: otherwise it does not
-/// exist for them).
-async fn visible(
-    conn: &mut sqlx::PgConnection,
-    caller: &Caller,
-    raw_id: &str,
-) -> Result<(AdvisoryRow, perm::AdvisoryFacts), AppError> {
-    if !id::is_valid(raw_id) {
-        return Err(AppError::NotFound);
-    }
-    let row = repo::load(conn, raw_id, Some(&caller.actor), false)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facts = row.facts().map_err(|e| AppError::Internal(Box::new(e)))?;
-    if !perm::can_view(Some(&caller.actor), &facts) {
-        return Err(AppError::NotFound);
-    }
-    Ok((row, facts))
-}
-
 async fn load_page(
     state: &AppState,
     caller: &Caller,
@@ -86,7 +63,7 @@ async fn load_page(
     raw_id: &str,
 ) -> Result<AccessPage, AppError> {
     let mut tx = caller.begin(state).await?;
-    let (row, facts) = visible(&mut tx, caller, raw_id).await?;
+    let (row, facts) = caller.visible(&mut tx, raw_id).await?;
     let access = panel::load(
         &mut tx,
         &state.config.oidc.admin_group,
@@ -242,11 +219,7 @@ pub async fn save(
     if !id::is_valid(&raw_id) {
         return Err(AppError::NotFound);
     }
-    let service = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let service = caller.service_ctx(&state, &origin);
     let mut tx = caller.begin(&state).await?;
     let outcome = match parse_form(&pairs) {
         Ok(change) => grants::apply(&mut tx, service, &raw_id, &[change], &mut OsEntropy).await,
@@ -309,11 +282,7 @@ pub async fn dismiss_review(
     if !id::is_valid(&raw_id) {
         return Err(AppError::NotFound);
     }
-    let service = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let service = caller.service_ctx(&state, &origin);
     let mut tx = caller.begin(&state).await?;
     let cleared = grants::dismiss_access_review(&mut tx, service, &raw_id)
         .await

@@ -8,12 +8,22 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
 use super::repo;
-use crate::access::permissions::Actor;
+use crate::access::permissions::{self as perm, Actor, AdvisoryFacts};
+use crate::audit::access_log::RequestOrigin;
 use crate::auth::session::{Access, keys};
 use crate::auth::{Identity, MaybeUser, RequireUser, session_error, session_of};
 use crate::db::{self, Principal, Tx};
 use crate::web::AppState;
 use crate::web::error::AppError;
+
+/// A public advisory id from a path, or 404 when it cannot be one.
+pub fn checked_id(raw: &str) -> Result<&str, AppError> {
+    if super::id::is_valid(raw) {
+        Ok(raw)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct Caller {
@@ -22,6 +32,36 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The advisory `raw_id` names, if this caller may see it; otherwise it
+    /// does not exist for them (Q-19: 404, whatever the reason).
+    pub async fn visible(
+        &self,
+        conn: &mut sqlx::PgConnection,
+        raw_id: &str,
+    ) -> Result<(repo::AdvisoryRow, AdvisoryFacts), AppError> {
+        let row = repo::load(conn, checked_id(raw_id)?, Some(&self.actor), false)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let facts = row.facts().map_err(|e| AppError::Internal(Box::new(e)))?;
+        if !perm::can_view(Some(&self.actor), &facts) {
+            return Err(AppError::NotFound);
+        }
+        Ok((row, facts))
+    }
+
+    /// Who acts in a service call made for this request.
+    pub fn service_ctx<'a>(
+        &'a self,
+        state: &'a AppState,
+        origin: &'a RequestOrigin,
+    ) -> super::service::Ctx<'a> {
+        super::service::Ctx {
+            actor: &self.actor,
+            origin: Some(origin),
+            redactor: &state.redactor,
+        }
+    }
+
     /// A transaction on behalf of this caller (INV-CONF-2).
     pub async fn begin(&self, state: &AppState) -> Result<Tx<'static>, sqlx::Error> {
         db::begin_as(

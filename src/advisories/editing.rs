@@ -16,7 +16,7 @@ use super::caller::Caller;
 use super::form::{self, AdvisoryForm, FormAction, FormErrors};
 use super::id::OsEntropy;
 use super::projects::{self, Project};
-use super::service::{self, Ctx, Edit, NewAdvisory, ServiceError};
+use super::service::{self, Edit, NewAdvisory, ServiceError};
 use super::{cwe, ecosystems, id, repo};
 use crate::access::permissions::{self as perm, Kind};
 use crate::audit::access_log::RequestOrigin;
@@ -185,11 +185,7 @@ pub async fn create(
             return Ok(respond(StatusCode::UNPROCESSABLE_ENTITY, view));
         }
     };
-    let ctx_service = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let ctx_service = caller.service_ctx(&state, &origin);
     let input = NewAdvisory {
         project_id: Some(project_id),
         content: payload,
@@ -294,11 +290,7 @@ pub async fn edit(
         content: payload,
         base_version: form.base_version.unwrap_or(0),
     };
-    let ctx_service = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let ctx_service = caller.service_ctx(&state, &origin);
     match service::edit(&mut tx, ctx_service, &public_id, &input).await {
         Ok(_) => {
             tx.commit().await?;

@@ -15,11 +15,10 @@ use tower_sessions::Session;
 use super::service::{self, Comment};
 use super::timeline::{self, Activity, CommentItem, Item};
 use crate::access::permissions::{self as perm, AdvisoryFacts};
-use crate::advisories::caller::Caller;
+use crate::advisories::caller::{Caller, checked_id};
 use crate::advisories::pages::{DiffLine, diff_lines};
-use crate::advisories::repo::{self, AdvisoryRow};
-use crate::advisories::service::{Ctx, ServiceError};
-use crate::advisories::{id, pages};
+use crate::advisories::service::ServiceError;
+use crate::advisories::pages;
 use crate::audit::access_log::RequestOrigin;
 use crate::auth::session_error;
 use crate::db::Tx;
@@ -74,30 +73,6 @@ pub struct CommentFragment {
     pub c: CommentItem,
 }
 
-fn public_id(raw: &str) -> Result<&str, AppError> {
-    if id::is_valid(raw) {
-        Ok(raw)
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
-/// The advisory as the caller sees it, or 404.
-async fn visible(
-    tx: &mut Tx<'static>,
-    caller: &Caller,
-    public_id: &str,
-) -> Result<(AdvisoryRow, AdvisoryFacts), AppError> {
-    let row = repo::load(tx, public_id, Some(&caller.actor), false)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facts = row.facts().map_err(|e| AppError::Internal(Box::new(e)))?;
-    if !perm::can_view(Some(&caller.actor), &facts) {
-        return Err(AppError::NotFound);
-    }
-    Ok((row, facts))
-}
-
 async fn activity(
     state: &AppState,
     caller: &Caller,
@@ -105,7 +80,7 @@ async fn activity(
     public_id: &str,
 ) -> Result<(Activity, String), AppError> {
     let mut tx = caller.begin(state).await?;
-    let (row, facts) = visible(&mut tx, caller, public_id).await?;
+    let (row, facts) = caller.visible(&mut tx, public_id).await?;
     let role = perm::role(Some(&caller.actor), &facts).ok_or(AppError::NotFound)?;
     let activity = timeline::load(&mut tx, ctx, &caller.actor, &row, &facts, role).await?;
     tx.commit().await?;
@@ -120,7 +95,7 @@ pub async fn show(
     Fragment(htmx): Fragment,
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let (activity, summary) = activity(&state, &caller, &ctx, public_id(&raw_id)?).await?;
+    let (activity, summary) = activity(&state, &caller, &ctx, checked_id(&raw_id)?).await?;
     Ok(if htmx {
         ActivityFragment { ctx, activity }.into_response()
     } else {
@@ -162,14 +137,10 @@ pub async fn create(
         caller.actor.user_id,
     )
     .await?;
-    let public_id = public_id(&raw_id)?;
+    let public_id = checked_id(&raw_id)?;
     let internal = form.is_internal.is_some();
     let mut tx = caller.begin(&state).await?;
-    let sctx = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let sctx = caller.service_ctx(&state, &origin);
     match service::add(&mut tx, sctx, public_id, &form.body, internal).await {
         Ok(comment_id) => {
             tx.commit().await?;
@@ -232,7 +203,7 @@ async fn comment_fragment(
     comment_id: i64,
 ) -> Result<Response, AppError> {
     let mut tx = caller.begin(state).await?;
-    let (row, facts) = visible(&mut tx, caller, public_id).await?;
+    let (row, facts) = caller.visible(&mut tx, public_id).await?;
     let (comment, name, email) = one_comment(&mut tx, caller, &facts, row.id, comment_id).await?;
     tx.commit().await?;
     let c = timeline::comment_item(
@@ -301,9 +272,9 @@ pub async fn edit_form(
     Fragment(htmx): Fragment,
     Path((raw_id, comment_id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    let public_id = public_id(&raw_id)?;
+    let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
-    let (row, facts) = visible(&mut tx, &caller, public_id).await?;
+    let (row, facts) = caller.visible(&mut tx, public_id).await?;
     let (comment, _, _) = one_comment(&mut tx, &caller, &facts, row.id, comment_id).await?;
     tx.commit().await?;
     if !perm::can_edit_comment(Some(&caller.actor), &facts, &comment.facts()) {
@@ -341,13 +312,9 @@ pub async fn edit(
     Form(form): Form<EditComment>,
 ) -> Result<Response, AppError> {
     // The full-page form is boosted, not targeted: it wants the page flow.
-    let public_id = public_id(&raw_id)?;
+    let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
-    let sctx = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let sctx = caller.service_ctx(&state, &origin);
     match service::edit(&mut tx, sctx, public_id, comment_id, &form.body).await {
         Ok(()) => {
             tx.commit().await?;
@@ -389,13 +356,9 @@ pub async fn redact(
     Fragment(htmx): Fragment,
     Path((raw_id, comment_id)): Path<(String, i64)>,
 ) -> Result<Response, AppError> {
-    let public_id = public_id(&raw_id)?;
+    let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
-    let sctx = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let sctx = caller.service_ctx(&state, &origin);
     service::redact(&mut tx, sctx, public_id, comment_id).await?;
     tx.commit().await?;
     if htmx {
@@ -498,9 +461,9 @@ pub async fn history(
     Path((raw_id, comment_id)): Path<(String, i64)>,
     Query(q): Query<HistoryQuery>,
 ) -> Result<Response, AppError> {
-    let public_id = public_id(&raw_id)?;
+    let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
-    let (row, facts) = visible(&mut tx, &caller, public_id).await?;
+    let (row, facts) = caller.visible(&mut tx, public_id).await?;
     let (comment, _, _) = one_comment(&mut tx, &caller, &facts, row.id, comment_id).await?;
     let before = q.before.unwrap_or(i32::MAX);
     // One more than a page, and the version before the page's last, for
@@ -590,13 +553,9 @@ pub async fn lock(
     Form(form): Form<LockForm>,
 ) -> Result<Response, AppError> {
     check_user(&state, "comments.lock", LOCK_RATE, caller.actor.user_id).await?;
-    let public_id = public_id(&raw_id)?;
+    let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
-    let sctx = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let sctx = caller.service_ctx(&state, &origin);
     let outcome = service::lock(&mut tx, sctx, public_id, &form.reason).await;
     settle(
         tx,
@@ -620,13 +579,9 @@ pub async fn unlock(
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
     check_user(&state, "comments.unlock", LOCK_RATE, caller.actor.user_id).await?;
-    let public_id = public_id(&raw_id)?;
+    let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
-    let sctx = Ctx {
-        actor: &caller.actor,
-        origin: Some(&origin),
-        redactor: &state.redactor,
-    };
+    let sctx = caller.service_ctx(&state, &origin);
     let outcome = service::unlock(&mut tx, sctx, public_id).await;
     settle(
         tx,
@@ -704,9 +659,9 @@ pub async fn mentions(
     Path(raw_id): Path<String>,
     Query(q): Query<MentionQuery>,
 ) -> Result<Response, AppError> {
-    let public_id = public_id(&raw_id)?;
+    let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
-    let (row, facts) = visible(&mut tx, &caller, public_id).await?;
+    let (row, facts) = caller.visible(&mut tx, public_id).await?;
     if !perm::can_autocomplete_mentions(Some(&caller.actor), &facts) {
         return Err(AppError::Forbidden(
             "You cannot comment on this advisory.".into(),

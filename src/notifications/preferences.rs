@@ -330,20 +330,12 @@ pub async fn save_global_page(
         comments_all,
     };
     let mut tx = caller.begin(&state).await?;
-    save_global(&mut tx, ctx_of(&state, &caller, &origin), prefs).await?;
+    save_global(&mut tx, caller.service_ctx(&state, &origin), prefs).await?;
     tx.commit().await?;
     flash::push(&session, Level::Success, ctx.t("prefs-saved"))
         .await
         .map_err(session_error)?;
     Ok(Redirect::to(routes::NOTIFICATION_PREFERENCES).into_response())
-}
-
-fn ctx_of<'a>(state: &'a AppState, caller: &'a Caller, origin: &'a RequestOrigin) -> Ctx<'a> {
-    Ctx {
-        actor: &caller.actor,
-        origin: Some(origin),
-        redactor: &state.redactor,
-    }
 }
 
 /// The per-advisory panel (`#advisory-notifications`).
@@ -464,10 +456,7 @@ pub struct PanelPage {
 
 async fn visible_panel(state: &AppState, caller: &Caller, raw_id: &str) -> Result<Panel, AppError> {
     let mut tx = caller.begin(state).await?;
-    let row = repo::load(&mut tx, raw_id, Some(&caller.actor), false)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let facts = row.facts().map_err(|e| AppError::Internal(Box::new(e)))?;
+    let (row, facts) = caller.visible(&mut tx, raw_id).await?;
     if !perm::can_override_advisory_notifications(Some(&caller.actor), &facts) {
         return Err(AppError::NotFound);
     }
@@ -572,7 +561,7 @@ pub async fn save_advisory_page(
 ) -> Result<Response, AppError> {
     let (values, preset) = form.to_override()?;
     let mut tx = caller.begin(&state).await?;
-    save_override(&mut tx, ctx_of(&state, &caller, &origin), &raw_id, values).await?;
+    save_override(&mut tx, caller.service_ctx(&state, &origin), &raw_id, values).await?;
     tx.commit().await?;
     if htmx {
         let mut panel = visible_panel(&state, &caller, &raw_id).await?;

@@ -284,8 +284,8 @@ async function walk(browser, { javaScriptEnabled }) {
     const cweText = squash(await cwe.textContent());
     check(cweText === `CWE-79 — ${CWE_NAME}`, `the CWE reads ${JSON.stringify(cweText)}`);
     check((await page.locator(`a[href="${refUrl}"]`).count()) === 1, `no link to the reference ${refUrl}`);
-    const timeline = await textOf('#timeline');
-    check(timeline.includes('created the advisory'), `#timeline lacks "created the advisory": ${JSON.stringify(timeline)}`);
+    const timeline = await textOf('#comments');
+    check(timeline.includes('created the advisory'), `#comments lacks "created the advisory": ${JSON.stringify(timeline)}`);
     const history = await textOf('#history');
     check(history.includes('1 version'), `#history is ${JSON.stringify(history)}`);
   });
