@@ -15,20 +15,16 @@ use std::time::Duration;
 
 use advisoryhub::access::grants::{self, AccessError, Change, Done, Problem};
 use advisoryhub::access::invitations::{self, Resent};
-use advisoryhub::access::permissions::Actor;
-use advisoryhub::advisories::content::Payload;
 use advisoryhub::advisories::id::OsEntropy;
-use advisoryhub::advisories::service::{self, Ctx, NewAdvisory};
-use advisoryhub::advisories::{projects, repo};
+use advisoryhub::advisories::service::Ctx;
 use advisoryhub::audit::redact::Redactor;
 use advisoryhub::jobs::{Job, JobContext};
 use advisoryhub::notifications::invitation::NotifyInvitation;
 use advisoryhub::notifications::mail::Mailer;
 use common::mail::MailCatcher;
 use common::site::{Browser, Page, Site};
+use common::world::{BobsAdvisory, bobs_advisory, sign_in};
 use serde_json::{Value, json};
-
-const ADMIN_GROUP: &str = "advisoryhub-security";
 
 struct World {
     site: Site,
@@ -41,62 +37,17 @@ impl World {
     /// advisory of Theia's created by bob. Others sign in when a test wants.
     async fn new(overrides: &[(&str, &str)]) -> World {
         let site = Site::start(overrides).await;
-        let mut conn = site.db.pool.acquire().await.unwrap();
-        let theia = projects::upsert(
-            &mut conn,
-            "ecd.theia",
-            "Eclipse Theia",
-            "theia-security",
-            false,
-        )
-        .await
-        .unwrap();
-        projects::upsert(
-            &mut conn,
-            "rt.jetty",
-            "Eclipse Jetty",
-            "jetty-security",
-            false,
-        )
-        .await
-        .unwrap();
-        drop(conn);
-        let bob = Browser::new();
-        bob.sign_in(&site, "bob@example.org").await;
-        let actor = actor(&site, "bob@example.org").await;
-        let mut tx = site.db.pool.begin().await.unwrap();
-        let redactor = Redactor::default();
-        let id = service::create(
-            &mut tx,
-            Ctx {
-                actor: &actor,
-                origin: None,
-                redactor: &redactor,
-            },
-            &NewAdvisory {
-                project_id: Some(theia),
-                content: Payload {
-                    summary: "Token leak in the terminal".into(),
-                    ..Payload::default()
-                },
-            },
-            &mut OsEntropy,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let BobsAdvisory { bob, id, .. } = bobs_advisory(&site).await;
         World { site, bob, id }
     }
 
     async fn signed_in(&self, who: &str) -> Browser {
-        let b = Browser::new();
-        b.sign_in(&self.site, &format!("{who}@example.org")).await;
-        b
+        sign_in(&self.site, who).await
     }
 
     /// Applies `changes` as `who` through the service, committing on success.
     async fn change(&self, who: &str, changes: &[Change]) -> Result<Vec<Done>, AccessError> {
-        let actor = actor(&self.site, who).await;
+        let actor = self.site.actor(who).await;
         let redactor = Redactor::default();
         let mut tx = self.site.db.pool.begin().await.unwrap();
         let done = grants::apply(
@@ -184,15 +135,6 @@ impl World {
         .await
         .unwrap()
     }
-}
-
-async fn actor(site: &Site, email: &str) -> Actor {
-    let id = site.user_id(email).await;
-    let mut conn = site.db.pool.acquire().await.unwrap();
-    repo::load_actor(&mut conn, id, ADMIN_GROUP)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 fn add(principal: &str, permission: &str) -> Change {
@@ -797,7 +739,7 @@ async fn the_access_review_banner_is_dismissed_by_an_owner() {
 #[tokio::test]
 async fn an_invitation_enqueues_exactly_one_job_in_its_transaction() {
     let w = World::new(&[]).await;
-    let actor = actor(&w.site, "bob@example.org").await;
+    let actor = w.site.actor("bob@example.org").await;
     let redactor = Redactor::default();
     let ctx = Ctx {
         actor: &actor,
@@ -942,8 +884,8 @@ async fn an_expired_invitation_waits_for_an_admin_resend() {
     w.signed_in("erin").await;
     assert_eq!(w.grant_of("erin@example.org").await, None);
 
-    let bob = actor(&w.site, "bob@example.org").await;
-    let admin = actor(&w.site, "alice@example.org").await;
+    let bob = w.site.actor("bob@example.org").await;
+    let admin = w.site.actor("alice@example.org").await;
     let redactor = Redactor::default();
     let mut tx = w.site.db.pool.begin().await.unwrap();
     let refused = invitations::resend(

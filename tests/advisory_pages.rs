@@ -14,11 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use advisoryhub::advisories::content::Payload;
-use advisoryhub::advisories::id::OsEntropy;
-use advisoryhub::advisories::service::{self, Ctx, Edit, NewAdvisory};
-use advisoryhub::advisories::{projects, repo};
+use advisoryhub::advisories::service::{self, Ctx, Edit};
 use advisoryhub::audit::redact::Redactor;
 use common::site::{Browser, Site};
+use common::world::{create_advisory, grant, projects, sign_in, summary};
 
 struct World {
     site: Site,
@@ -33,39 +32,12 @@ struct World {
 impl World {
     async fn new() -> World {
         let site = Site::start(&[]).await;
-        let mut conn = site.db.pool.acquire().await.unwrap();
-        let theia = projects::upsert(
-            &mut conn,
-            "ecd.theia",
-            "Eclipse Theia",
-            "theia-security",
-            false,
-        )
-        .await
-        .unwrap();
-        projects::upsert(
-            &mut conn,
-            "rt.jetty",
-            "Eclipse Jetty",
-            "jetty-security",
-            false,
-        )
-        .await
-        .unwrap();
-        drop(conn);
-        let sign_in = |who: &'static str| {
-            let site = &site;
-            async move {
-                let b = Browser::new();
-                b.sign_in(site, &format!("{who}@example.org")).await;
-                b
-            }
-        };
-        let alice = sign_in("alice").await;
-        let bob = sign_in("bob").await;
-        let carol = sign_in("carol").await;
-        let dave = sign_in("dave").await;
-        let erin = sign_in("erin").await;
+        let theia = projects(&site.db.pool).await.theia;
+        let alice = sign_in(&site, "alice").await;
+        let bob = sign_in(&site, "bob").await;
+        let carol = sign_in(&site, "carol").await;
+        let dave = sign_in(&site, "dave").await;
+        let erin = sign_in(&site, "erin").await;
         World {
             site,
             alice,
@@ -78,44 +50,18 @@ impl World {
     }
 
     /// Creates an advisory as bob (Theia's team) through the service.
-    async fn create(&self, summary: &str) -> String {
-        let bob = self.site.user_id("bob@example.org").await;
-        let mut tx = self.site.db.pool.begin().await.unwrap();
-        let actor = repo::load_actor(&mut tx, bob, "advisoryhub-security")
-            .await
-            .unwrap()
-            .unwrap();
-        let redactor = Redactor::default();
-        let id = service::create(
-            &mut tx,
-            Ctx {
-                actor: &actor,
-                origin: None,
-                redactor: &redactor,
-            },
-            &NewAdvisory {
-                project_id: Some(self.theia),
-                content: Payload {
-                    summary: summary.into(),
-                    details: "line one\nline two".into(),
-                    ..Payload::default()
-                },
-            },
-            &mut OsEntropy,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        id
+    async fn create(&self, text: &str) -> String {
+        let bob = self.site.actor("bob@example.org").await;
+        let content = Payload {
+            details: "line one\nline two".into(),
+            ..summary(text)
+        };
+        create_advisory(&self.site.db.pool, &bob, self.theia, content).await
     }
 
     async fn edit_summary(&self, id: &str, summary: &str, base: i32) {
-        let bob = self.site.user_id("bob@example.org").await;
+        let actor = self.site.actor("bob@example.org").await;
         let mut tx = self.site.db.pool.begin().await.unwrap();
-        let actor = repo::load_actor(&mut tx, bob, "advisoryhub-security")
-            .await
-            .unwrap()
-            .unwrap();
         let redactor = Redactor::default();
         service::edit(
             &mut tx,
@@ -141,16 +87,7 @@ impl World {
     }
 
     async fn grant(&self, id: &str, email: &str, permission: &str) {
-        sqlx::query(
-            "INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission)
-             SELECT a.id, 'user', u.id, $3 FROM advisory a, app_user u WHERE a.advisory_id = $1 AND u.email = $2",
-        )
-        .bind(id)
-        .bind(email)
-        .bind(permission)
-        .execute(&self.site.db.pool)
-        .await
-        .unwrap();
+        grant(&self.site.db.pool, id, email, permission).await;
     }
 }
 

@@ -13,9 +13,9 @@ use advisoryhub::access::permissions::Actor;
 use advisoryhub::advisories::content::{Payload, Reference, SeverityEntry};
 use advisoryhub::advisories::id::OsEntropy;
 use advisoryhub::advisories::service::{self, Ctx, Edit, NewAdvisory, ServiceError};
-use advisoryhub::advisories::{projects, repo};
 use advisoryhub::audit::redact::Redactor;
 use common::TestDb;
+use common::world::{Projects, actor, projects, user};
 use sqlx::PgPool;
 
 struct Env {
@@ -28,56 +28,18 @@ struct Env {
     redactor: Redactor,
 }
 
-async fn actor(pool: &PgPool, email: &str, groups: &[&str]) -> Actor {
-    let id: i64 = sqlx::query_scalar("INSERT INTO app_user (email) VALUES ($1) RETURNING id")
-        .bind(email)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    for g in groups {
-        sqlx::query(
-            "WITH g AS (INSERT INTO oidc_group (name) VALUES ($2) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id)
-             INSERT INTO user_group (user_id, group_id) SELECT $1, id FROM g",
-        )
-        .bind(id)
-        .bind(g)
-        .execute(pool)
-        .await
-        .unwrap();
-    }
-    let mut conn = pool.acquire().await.unwrap();
-    repo::load_actor(&mut conn, id, "advisoryhub-security")
-        .await
-        .unwrap()
-        .unwrap()
+/// A user in `groups`, inserted directly, as the service sees them.
+async fn member(pool: &PgPool, email: &str, groups: &[&str]) -> Actor {
+    actor(pool, user(pool, email, groups).await).await
 }
 
 impl Env {
     async fn new() -> Env {
         let db = TestDb::new().await;
-        let mut conn = db.pool.acquire().await.unwrap();
-        let theia = projects::upsert(
-            &mut conn,
-            "ecd.theia",
-            "Eclipse Theia",
-            "theia-security",
-            false,
-        )
-        .await
-        .unwrap();
-        let jetty = projects::upsert(
-            &mut conn,
-            "rt.jetty",
-            "Eclipse Jetty",
-            "jetty-security",
-            false,
-        )
-        .await
-        .unwrap();
-        drop(conn);
-        let admin = actor(&db.pool, "alice@example.org", &["advisoryhub-security"]).await;
-        let bob = actor(&db.pool, "bob@example.org", &["theia-security"]).await;
-        let carol = actor(&db.pool, "carol@example.org", &["jetty-security"]).await;
+        let Projects { theia, jetty } = projects(&db.pool).await;
+        let admin = member(&db.pool, "alice@example.org", &["advisoryhub-security"]).await;
+        let bob = member(&db.pool, "bob@example.org", &["theia-security"]).await;
+        let carol = member(&db.pool, "carol@example.org", &["jetty-security"]).await;
         Env {
             db,
             theia,

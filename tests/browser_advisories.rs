@@ -17,8 +17,8 @@ mod common;
 
 use std::time::Duration;
 
-use advisoryhub::advisories::projects;
 use common::site::Site;
+use common::world::projects;
 
 // Create, view, edit, diff and a rejected save, in a real browser with and
 // without JavaScript; then the database holds exactly what the two walks
@@ -26,26 +26,7 @@ use common::site::Site;
 #[tokio::test]
 async fn chromium_creates_and_edits_advisories_with_and_without_javascript() {
     let site = Site::start(&[]).await;
-    let mut conn = site.db.pool.acquire().await.unwrap();
-    let theia = projects::upsert(
-        &mut conn,
-        "ecd.theia",
-        "Eclipse Theia",
-        "theia-security",
-        false,
-    )
-    .await
-    .unwrap();
-    projects::upsert(
-        &mut conn,
-        "rt.jetty",
-        "Eclipse Jetty",
-        "jetty-security",
-        false,
-    )
-    .await
-    .unwrap();
-    drop(conn);
+    let theia = projects(&site.db.pool).await.theia;
 
     let stdout = common::browser::run("advisories.mjs", &site, Duration::from_secs(300)).await;
 

@@ -12,18 +12,16 @@
 
 mod common;
 
-use advisoryhub::access::permissions::Actor;
-use advisoryhub::advisories::content::Payload;
-use advisoryhub::advisories::id::OsEntropy;
-use advisoryhub::advisories::service::{self, Ctx, NewAdvisory};
-use advisoryhub::advisories::{projects, repo};
+use advisoryhub::advisories::service::Ctx;
 use advisoryhub::audit::redact::Redactor;
 use advisoryhub::comments::service as comments;
 use advisoryhub::db::{Principal, set_principal};
 use common::site::{Browser, Page, Site};
+use common::world::{
+    BobsAdvisory, actor, app_role, app_role_tx, bobs_advisory, grant, projects, raw_advisory,
+    sign_in, user,
+};
 use serde_json::Value;
-
-const ADMIN_GROUP: &str = "advisoryhub-security";
 
 struct World {
     site: Site,
@@ -36,73 +34,23 @@ impl World {
     /// Theia and Jetty, bob (Theia's team) signed in, one advisory of his.
     async fn new() -> World {
         let site = Site::start(&[]).await;
-        let mut conn = site.db.pool.acquire().await.unwrap();
-        let theia = projects::upsert(
-            &mut conn,
-            "ecd.theia",
-            "Eclipse Theia",
-            "theia-security",
-            false,
-        )
-        .await
-        .unwrap();
-        projects::upsert(
-            &mut conn,
-            "rt.jetty",
-            "Eclipse Jetty",
-            "jetty-security",
-            false,
-        )
-        .await
-        .unwrap();
-        drop(conn);
-        let bob = Browser::new();
-        bob.sign_in(&site, "bob@example.org").await;
-        let actor = actor(&site, "bob@example.org").await;
-        let redactor = Redactor::default();
-        let mut tx = site.db.pool.begin().await.unwrap();
-        let id = service::create(
-            &mut tx,
-            Ctx {
-                actor: &actor,
-                origin: None,
-                redactor: &redactor,
-            },
-            &NewAdvisory {
-                project_id: Some(theia),
-                content: Payload {
-                    summary: "Token leak in the terminal".into(),
-                    ..Payload::default()
-                },
-            },
-            &mut OsEntropy,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
+        let BobsAdvisory { bob, id, .. } = bobs_advisory(&site).await;
         World { site, bob, id }
     }
 
     async fn signed_in(&self, who: &str) -> Browser {
-        let b = Browser::new();
-        b.sign_in(&self.site, &format!("{who}@example.org")).await;
-        b
+        sign_in(&self.site, who).await
     }
 
     /// Grants `who` (signed in before) `permission` on the advisory.
     async fn grant(&self, who: &str, permission: &str) {
-        sqlx::query(
-            "INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission)
-             SELECT a.id, 'user', u.id, $3 FROM advisory a, app_user u
-             WHERE a.advisory_id = $1 AND u.email = $2
-             ON CONFLICT (advisory_id, principal_type, principal_id) DO UPDATE SET permission = $3",
+        grant(
+            &self.site.db.pool,
+            &self.id,
+            &format!("{who}@example.org"),
+            permission,
         )
-        .bind(&self.id)
-        .bind(format!("{who}@example.org"))
-        .bind(permission)
-        .execute(&self.site.db.pool)
-        .await
-        .unwrap();
+        .await;
     }
 
     fn url(&self, tail: &str) -> String {
@@ -174,15 +122,6 @@ impl World {
             .await
             .unwrap()
     }
-}
-
-async fn actor(site: &Site, email: &str) -> Actor {
-    let id = site.user_id(email).await;
-    let mut conn = site.db.pool.acquire().await.unwrap();
-    repo::load_actor(&mut conn, id, ADMIN_GROUP)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 /// The id in a `…#comment-<id>` redirect.
@@ -507,11 +446,7 @@ async fn only_the_author_edits_and_only_the_author_or_an_admin_redacts() {
 /// BYPASSRLS) with the system principal, rolled back; the error text if the
 /// database refused it.
 async fn as_app_role(pool: &sqlx::PgPool, setup: &[&str], stmt: &str) -> Option<String> {
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE ah_test_app")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = app_role_tx(pool).await;
     set_principal(&mut tx, Principal::System).await.unwrap();
     for s in setup {
         sqlx::query(sqlx::AssertSqlSafe(*s))
@@ -538,34 +473,10 @@ async fn as_app_role(pool: &sqlx::PgPool, setup: &[&str], stmt: &str) -> Option<
 async fn inv_comment_1_3_inv_impl_3_the_database_keeps_comments_honest() {
     let db = common::TestDb::new().await;
     let pool = &db.pool;
-    let mut conn = pool.acquire().await.unwrap();
-    let theia = projects::upsert(&mut conn, "ecd.theia", "Theia", "theia-security", false)
-        .await
-        .unwrap();
-    let bob: i64 =
-        sqlx::query_scalar("INSERT INTO app_user (email) VALUES ('bob@example.org') RETURNING id")
-            .fetch_one(&mut *conn)
-            .await
-            .unwrap();
-    sqlx::query(
-        "INSERT INTO user_group (user_id, group_id) SELECT $1, id FROM oidc_group WHERE name = 'theia-security'",
-    )
-    .bind(bob)
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO advisory (advisory_id, project_id, summary) VALUES ('ECL-2222-2222-2222', $1, 's')",
-    )
-    .bind(theia)
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    let actor = repo::load_actor(&mut conn, bob, ADMIN_GROUP)
-        .await
-        .unwrap()
-        .unwrap();
-    drop(conn);
+    let theia = projects(pool).await.theia;
+    let bob = user(pool, "bob@example.org", &["theia-security"]).await;
+    raw_advisory(pool, "ECL-2222-2222-2222", theia).await;
+    let actor = actor(pool, bob).await;
     let redactor = Redactor::default();
     let ctx = Ctx {
         actor: &actor,
@@ -600,19 +511,7 @@ async fn inv_comment_1_3_inv_impl_3_the_database_keeps_comments_honest() {
         ]
     );
 
-    sqlx::query(
-        "DO $$ BEGIN CREATE ROLE ah_test_app NOLOGIN NOSUPERUSER NOBYPASSRLS;
-         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
-    sqlx::query(
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ah_test_app",
-    )
-    .execute(pool)
-    .await
-    .unwrap();
+    app_role(pool).await;
     let flag = "SELECT set_config('advisoryhub.redaction_op', 'on', true)";
     let retention = "SELECT set_config('advisoryhub.retention_op', 'on', true)";
     let refused = [
@@ -705,11 +604,7 @@ async fn inv_comment_1_3_inv_impl_3_the_database_keeps_comments_honest() {
     .await;
     assert_eq!(scrub, None);
     // And so does the service itself, as the application role.
-    let mut tx = pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE ah_test_app")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = app_role_tx(pool).await;
     set_principal(
         &mut tx,
         Principal::User {

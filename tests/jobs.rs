@@ -15,17 +15,15 @@ use std::time::Duration;
 
 use advisoryhub::jobs::registry::Registry;
 use advisoryhub::jobs::schedule::{self, Schedule};
-use advisoryhub::jobs::worker::{Worker, WorkerSettings};
+use advisoryhub::jobs::worker::WorkerSettings;
 use advisoryhub::jobs::{self, Job, JobContext, JobError, NewJob};
-use advisoryhub::notifications::mail::Mailer;
-use advisoryhub::ops::metrics::Metrics;
 use advisoryhub::ratelimit::{self, Rate};
 use advisoryhub::signals::Signals;
 use advisoryhub::{cache, jobs::admin};
+use common::worker::{self, Running};
 use common::{TestDb, config};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
-use tokio::sync::oneshot;
 
 /// Records each run in `test_marks`.
 #[derive(Debug, Serialize, Deserialize)]
@@ -127,21 +125,6 @@ where
     false
 }
 
-struct Running {
-    stop: Option<oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<Result<(), advisoryhub::jobs::worker::WorkerError>>,
-    id: String,
-}
-
-impl Running {
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        self.handle.await.unwrap().unwrap();
-    }
-}
-
 fn settings(concurrency: usize) -> WorkerSettings {
     let mut s = WorkerSettings::from_config(&config(&[]));
     s.concurrency = concurrency;
@@ -152,34 +135,10 @@ fn settings(concurrency: usize) -> WorkerSettings {
 
 async fn start(db: &TestDb, registry: Registry, settings: WorkerSettings) -> Running {
     let cfg = Arc::new(config(&[("DATABASE_URL", db.url.as_str())]));
-    let mailer = Mailer::from_config(&cfg).unwrap();
-    let worker = Worker::new(
-        db.pool.clone(),
-        cfg,
-        mailer,
-        registry,
-        settings,
-        Metrics::new().unwrap(),
-    );
+    let worker = worker::new(db, cfg, registry, settings);
     let signals = Signals::start(&db.url).unwrap();
     worker.wake_on(signals.subscribe(jobs::CHANNEL).unwrap());
-    let id = worker.id.clone();
-    let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let (ready_tx, ready_rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(worker.run(
-        async {
-            let _ = stop_rx.await;
-        },
-        move || {
-            let _ = ready_tx.send(());
-        },
-    ));
-    ready_rx.await.unwrap();
-    Running {
-        stop: Some(stop_tx),
-        handle,
-        id,
-    }
+    Running::start(worker).await
 }
 
 fn mark(key: &str) -> Mark {

@@ -16,17 +16,12 @@ mod common;
 
 use std::time::Duration;
 
-use advisoryhub::advisories::content::Payload;
-use advisoryhub::advisories::id::OsEntropy;
-use advisoryhub::advisories::service::{self, Ctx, NewAdvisory};
-use advisoryhub::advisories::{projects, repo};
-use advisoryhub::audit::redact::Redactor;
 use common::mail::{CaughtMail, MailCatcher};
 use common::site::{Browser, Page, Site, free_port};
 use common::worker;
+use common::world::{BobsAdvisory, bobs_advisory, create_advisory, grant, sign_in, summary};
 use serde_json::{Value, json};
 
-const ADMIN_GROUP: &str = "advisoryhub-security";
 /// Long enough for a worker on a busy machine, short enough to fail fast.
 const DRAIN: Duration = Duration::from_secs(20);
 
@@ -44,74 +39,24 @@ impl World {
     /// one advisory of his.
     async fn new() -> World {
         let (site, mail) = tokio::join!(Site::start(&[]), MailCatcher::start());
-        let mut conn = site.db.pool.acquire().await.unwrap();
-        let theia = projects::upsert(
-            &mut conn,
-            "ecd.theia",
-            "Eclipse Theia",
-            "theia-security",
-            false,
-        )
-        .await
-        .unwrap();
-        projects::upsert(
-            &mut conn,
-            "rt.jetty",
-            "Eclipse Jetty",
-            "jetty-security",
-            false,
-        )
-        .await
-        .unwrap();
-        drop(conn);
-        let bob = Browser::new();
-        bob.sign_in(&site, "bob@example.org").await;
-        let mut w = World {
+        let BobsAdvisory { theia, bob, id } = bobs_advisory(&site).await;
+        World {
             site,
             mail,
             bob,
             theia,
-            id: String::new(),
-        };
-        w.id = w.create("Token leak in the terminal").await;
-        w
+            id,
+        }
     }
 
     /// Creates an advisory of Theia's as bob, through the service.
-    async fn create(&self, summary: &str) -> String {
-        let bob = self.site.user_id("bob@example.org").await;
-        let mut tx = self.site.db.pool.begin().await.unwrap();
-        let actor = repo::load_actor(&mut tx, bob, ADMIN_GROUP)
-            .await
-            .unwrap()
-            .unwrap();
-        let redactor = Redactor::default();
-        let id = service::create(
-            &mut tx,
-            Ctx {
-                actor: &actor,
-                origin: None,
-                redactor: &redactor,
-            },
-            &NewAdvisory {
-                project_id: Some(self.theia),
-                content: Payload {
-                    summary: summary.into(),
-                    ..Payload::default()
-                },
-            },
-            &mut OsEntropy,
-        )
-        .await
-        .unwrap();
-        tx.commit().await.unwrap();
-        id
+    async fn create(&self, text: &str) -> String {
+        let bob = self.site.actor("bob@example.org").await;
+        create_advisory(&self.site.db.pool, &bob, self.theia, summary(text)).await
     }
 
     async fn signed_in(&self, who: &str) -> Browser {
-        let b = Browser::new();
-        b.sign_in(&self.site, &format!("{who}@example.org")).await;
-        b
+        sign_in(&self.site, who).await
     }
 
     /// Runs `stmt` with `who`'s address as `$1`.
@@ -125,17 +70,13 @@ impl World {
 
     /// Grants `who` (signed in before) `permission` on advisory `id`.
     async fn grant_on(&self, id: &str, who: &str, permission: &str) {
-        sqlx::query(
-            "INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission)
-             SELECT a.id, 'user', u.id, $3 FROM advisory a, app_user u
-             WHERE a.advisory_id = $1 AND u.email = $2",
+        grant(
+            &self.site.db.pool,
+            id,
+            &format!("{who}@example.org"),
+            permission,
         )
-        .bind(id)
-        .bind(format!("{who}@example.org"))
-        .bind(permission)
-        .execute(&self.site.db.pool)
-        .await
-        .unwrap();
+        .await;
     }
 
     async fn grant(&self, who: &str, permission: &str) {

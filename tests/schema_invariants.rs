@@ -12,7 +12,8 @@ mod common;
 
 use advisoryhub::db::{Principal, set_principal};
 use common::TestDb;
-use sqlx::{PgPool, Row};
+use common::world::{Projects, app_role, app_role_tx, projects, raw_advisory, user};
+use sqlx::Row;
 
 /// A fixture: two projects with their teams, users in them, advisories.
 struct World {
@@ -27,58 +28,19 @@ struct World {
     group_grantee: i64,
 }
 
-async fn user(pool: &PgPool, email: &str, groups: &[&str]) -> i64 {
-    let id: i64 = sqlx::query_scalar("INSERT INTO app_user (email) VALUES ($1) RETURNING id")
-        .bind(email)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    for g in groups {
-        sqlx::query(
-            "WITH g AS (INSERT INTO oidc_group (name) VALUES ($2) ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id)
-             INSERT INTO user_group (user_id, group_id) SELECT $1, id FROM g",
-        )
-        .bind(id)
-        .bind(g)
-        .execute(pool)
-        .await
-        .unwrap();
-    }
-    id
-}
-
-async fn project(pool: &PgPool, slug: &str, team: &str) -> uuid::Uuid {
-    let mut conn = pool.acquire().await.unwrap();
-    advisoryhub::advisories::projects::upsert(&mut conn, slug, slug, team, false)
-        .await
-        .unwrap()
-}
-
-async fn advisory(pool: &PgPool, public_id: &str, project: uuid::Uuid) -> i64 {
-    sqlx::query_scalar(
-        "INSERT INTO advisory (advisory_id, project_id, summary) VALUES ($1, $2, 's') RETURNING id",
-    )
-    .bind(public_id)
-    .bind(project)
-    .fetch_one(pool)
-    .await
-    .unwrap()
-}
-
 impl World {
     async fn new() -> World {
         let db = TestDb::new().await;
         let pool = &db.pool;
-        let theia = project(pool, "ecd.theia", "theia-security").await;
-        let jetty = project(pool, "rt.jetty", "jetty-security").await;
+        let Projects { theia, jetty } = projects(pool).await;
         let admin = user(pool, "admin@example.org", &["advisoryhub-security"]).await;
         let theia_member = user(pool, "bob@example.org", &["theia-security"]).await;
         let outsider = user(pool, "out@example.org", &["jetty-security"]).await;
         let grantee = user(pool, "dave@example.org", &[]).await;
         let group_grantee = user(pool, "erin@example.org", &["committers"]).await;
-        let a = advisory(pool, "ECL-2222-2222-2222", theia).await;
-        advisory(pool, "ECL-3333-3333-3333", theia).await;
-        advisory(pool, "ECL-4444-4444-4444", jetty).await;
+        let a = raw_advisory(pool, "ECL-2222-2222-2222", theia).await;
+        raw_advisory(pool, "ECL-3333-3333-3333", theia).await;
+        raw_advisory(pool, "ECL-4444-4444-4444", jetty).await;
         sqlx::query("INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission) VALUES ($1, 'user', $2, 'viewer')")
             .bind(a)
             .bind(grantee)
@@ -96,22 +58,7 @@ impl World {
             .execute(pool)
             .await
             .unwrap();
-        // A role like the production application role: no superuser, no
-        // BYPASSRLS, not the tables' owner. Roles are cluster-wide, so every
-        // test shares one.
-        sqlx::query(
-            "DO $$ BEGIN CREATE ROLE ah_test_app NOLOGIN NOSUPERUSER NOBYPASSRLS;
-             EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$",
-        )
-        .execute(pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ah_test_app",
-        )
-        .execute(pool)
-        .await
-        .unwrap();
+        app_role(pool).await;
         World {
             db,
             theia,
@@ -127,11 +74,7 @@ impl World {
     /// The public ids `principal` sees through a query with no filter of its
     /// own, as the application role.
     async fn visible(&self, principal: Option<Principal>) -> Vec<String> {
-        let mut tx = self.db.pool.begin().await.unwrap();
-        sqlx::query("SET LOCAL ROLE ah_test_app")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
+        let mut tx = app_role_tx(&self.db.pool).await;
         if let Some(p) = principal {
             set_principal(&mut tx, p).await.unwrap();
         }
@@ -194,11 +137,7 @@ async fn versions_are_visible_only_with_their_advisory() {
         .execute(&w.db.pool)
         .await
         .unwrap();
-    let mut tx = w.db.pool.begin().await.unwrap();
-    sqlx::query("SET LOCAL ROLE ah_test_app")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let mut tx = app_role_tx(&w.db.pool).await;
     set_principal(
         &mut tx,
         Principal::User {

@@ -30,6 +30,7 @@ pub mod browser;
 pub mod mail;
 pub mod site;
 pub mod worker;
+pub mod world;
 
 /// The server the suite runs against (`bin/test` sets it).
 pub fn database_url() -> String {

@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
+use advisoryhub::access::permissions::Actor;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::header::{HeaderMap, HeaderValue};
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -135,6 +136,11 @@ impl Site {
             .fetch_one(&self.db.pool)
             .await
             .unwrap()
+    }
+
+    /// The user with `email` (signed in before) as the services see them.
+    pub async fn actor(&self, email: &str) -> Actor {
+        super::world::actor(&self.db.pool, self.user_id(email).await).await
     }
 
     /// Access-log actions recorded so far, oldest first.
