@@ -561,7 +561,13 @@ pub async fn save_advisory_page(
 ) -> Result<Response, AppError> {
     let (values, preset) = form.to_override()?;
     let mut tx = caller.begin(&state).await?;
-    save_override(&mut tx, caller.service_ctx(&state, &origin), &raw_id, values).await?;
+    save_override(
+        &mut tx,
+        caller.service_ctx(&state, &origin),
+        &raw_id,
+        values,
+    )
+    .await?;
     tx.commit().await?;
     if htmx {
         let mut panel = visible_panel(&state, &caller, &raw_id).await?;
