@@ -318,17 +318,13 @@ pub async fn edit(
     match service::edit(&mut tx, sctx, public_id, comment_id, &form.body).await {
         Ok(()) => {
             tx.commit().await?;
-            if htmx {
-                return comment_fragment(&state, &caller, ctx, public_id, comment_id).await;
-            }
-            flash::push(&session, Level::Success, ctx.t("comments-saved"))
+            let done = Done {
+                htmx,
+                public_id,
+                comment_id,
+            };
+            done.answer(&state, &caller, ctx, &session, "comments-saved")
                 .await
-                .map_err(session_error)?;
-            Ok(Redirect::to(&format!(
-                "{}#comment-{comment_id}",
-                routes::advisory(public_id)
-            ))
-            .into_response())
         }
         Err(ServiceError::Invalid(errors)) => {
             tx.rollback().await?;
@@ -361,17 +357,45 @@ pub async fn redact(
     let sctx = caller.service_ctx(&state, &origin);
     service::redact(&mut tx, sctx, public_id, comment_id).await?;
     tx.commit().await?;
-    if htmx {
-        return comment_fragment(&state, &caller, ctx, public_id, comment_id).await;
-    }
-    flash::push(&session, Level::Success, ctx.t("comments-redacted-flash"))
+    let done = Done {
+        htmx,
+        public_id,
+        comment_id,
+    };
+    done.answer(&state, &caller, ctx, &session, "comments-redacted-flash")
         .await
-        .map_err(session_error)?;
-    Ok(Redirect::to(&format!(
-        "{}#comment-{comment_id}",
-        routes::advisory(public_id)
-    ))
-    .into_response())
+}
+
+/// A change to one comment, committed.
+struct Done<'a> {
+    htmx: bool,
+    public_id: &'a str,
+    comment_id: i64,
+}
+
+impl Done<'_> {
+    /// The comment again for htmx; otherwise back to it with a flash.
+    async fn answer(
+        &self,
+        state: &AppState,
+        caller: &Caller,
+        ctx: PageContext,
+        session: &Session,
+        flash_key: &str,
+    ) -> Result<Response, AppError> {
+        if self.htmx {
+            return comment_fragment(state, caller, ctx, self.public_id, self.comment_id).await;
+        }
+        flash::push(session, Level::Success, ctx.t(flash_key))
+            .await
+            .map_err(session_error)?;
+        Ok(Redirect::to(&format!(
+            "{}#comment-{}",
+            routes::advisory(self.public_id),
+            self.comment_id
+        ))
+        .into_response())
+    }
 }
 
 /// One version of a comment against the one before it, word by word.
