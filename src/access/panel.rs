@@ -146,13 +146,7 @@ pub async fn load(
 ) -> Result<Panel, sqlx::Error> {
     let manage = perm::can_grant_access(Some(actor), facts);
     let show_emails = perm::can_see_user_emails(Some(actor), facts);
-    let team = sqlx::query_scalar!(
-        "SELECT name FROM oidc_group WHERE id = $1",
-        row.project_team_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .unwrap_or_default();
+    let team = &row.project_team_name;
     let locked = |label: String, why: &'static str| Row {
         label,
         email: String::new(),

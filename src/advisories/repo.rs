@@ -47,6 +47,8 @@ pub struct AdvisoryRow {
     pub project_slug: String,
     pub project_name: String,
     pub project_team_id: i64,
+    /// The security team's group name.
+    pub project_team_name: String,
     pub project_mature: bool,
     pub state: String,
     pub review_status: String,

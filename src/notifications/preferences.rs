@@ -197,12 +197,17 @@ pub async fn advisory_override(
         on_advisory_submitted_for_review: r.on_advisory_submitted_for_review,
         on_advisory_published: r.on_advisory_published,
         on_publication_export_status: r.on_publication_export_status,
-        comments_all: match r.comments_level.as_str() {
-            "all" => Some(true),
-            "mentioned" => Some(false),
-            _ => None,
-        },
+        comments_all: comments_override(&r.comments_level),
     }))
+}
+
+/// A stored override's `comments_level`: '' inherits.
+fn comments_override(level: &str) -> Option<bool> {
+    match level {
+        "all" => Some(true),
+        "mentioned" => Some(false),
+        _ => None,
+    }
 }
 
 /// Sets the caller's override on an advisory they can see; inheriting
@@ -347,18 +352,51 @@ pub struct Panel {
 }
 
 impl Panel {
+    /// The caller's override on the advisory and their defaults, in one
+    /// statement (the detail page loads it on every view).
     pub async fn load(
         conn: &mut PgConnection,
         user: i64,
         advisory: i64,
         public_id: &str,
     ) -> Result<Panel, sqlx::Error> {
-        let stored = advisory_override(conn, user, advisory).await?;
+        let r = sqlx::query!(
+            r#"SELECT o.on_advisory_submitted_for_review AS o_submitted,
+                      o.on_advisory_published AS o_published,
+                      o.on_publication_export_status AS o_export,
+                      coalesce(o.comments_level, '') AS "o_comments!",
+                      coalesce(p.on_advisory_created, true) AS "created!",
+                      coalesce(p.on_triage_event, true) AS "triage!",
+                      coalesce(p.on_advisory_submitted_for_review, true) AS "submitted!",
+                      coalesce(p.on_advisory_published, true) AS "published!",
+                      coalesce(p.on_publication_export_status, true) AS "export!",
+                      coalesce(p.comments_level, 'mentioned') AS "comments!"
+               FROM (SELECT 1) one
+               LEFT JOIN advisory_notification_override o ON o.user_id = $1 AND o.advisory_id = $2
+               LEFT JOIN notification_preference p ON p.user_id = $1"#,
+            user,
+            advisory
+        )
+        .fetch_one(conn)
+        .await?;
+        let stored = Override {
+            on_advisory_submitted_for_review: r.o_submitted,
+            on_advisory_published: r.o_published,
+            on_publication_export_status: r.o_export,
+            comments_all: comments_override(&r.o_comments),
+        };
         Ok(Panel {
             advisory_id: public_id.to_owned(),
             preset: Preset::of(&stored),
             stored,
-            global: global(conn, user).await?,
+            global: Global {
+                on_advisory_created: r.created,
+                on_triage_event: r.triage,
+                on_advisory_submitted_for_review: r.submitted,
+                on_advisory_published: r.published,
+                on_publication_export_status: r.export,
+                comments_all: r.comments == "all",
+            },
         })
     }
 

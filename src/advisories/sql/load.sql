@@ -2,7 +2,8 @@
 -- caller ($2 user id, $3 the user's group ids). `grant_rank` is the best of
 -- the caller's direct and group grants (INV-AUTH-4).
 SELECT a.id, a.advisory_id, a.project_id, p.slug AS project_slug, p.name AS project_name,
-       p.security_team_id AS project_team_id, p.is_mature_publisher AS project_mature,
+       p.security_team_id AS project_team_id, tg.name AS project_team_name,
+       p.is_mature_publisher AS project_mature,
        a.state, a.review_status, a.kind, a.summary, a.details, a.aliases, a.refs, a.affected,
        a.severity, a.cwe_ids, a.credits, a.severity_level, a.severity_score, a.assigned_cve_id,
        a.withdrawn_reason, a.ghsa_id, a.ghsa_owner, a.ghsa_repo, a.ghsa_metadata_synced_at,
@@ -19,5 +20,5 @@ SELECT a.id, a.advisory_id, a.project_id, p.slug AS project_slug, p.name AS proj
          AS "grant_rank!",
        coalesce((SELECT max(v.version) FROM advisory_version v WHERE v.advisory_id = a.id), 0)
          AS "latest_version!"
-FROM advisory a JOIN project p ON p.id = a.project_id
+FROM advisory a JOIN project p ON p.id = a.project_id JOIN oidc_group tg ON tg.id = p.security_team_id
 WHERE a.advisory_id = $1
