@@ -400,6 +400,12 @@ async fn resolve_principal(
     if text.is_empty() {
         return Ok(Err(Problem::MissingPrincipal));
     }
+    // PostgreSQL refuses NUL in text: such input is bad, not an error.
+    if text.chars().any(char::is_control) {
+        return Ok(Err(Problem::InvalidEmail(
+            text.replace(char::is_control, ""),
+        )));
+    }
     if let Some(name) = text.strip_prefix('@') {
         let name = name.trim();
         if name.is_empty() {

@@ -317,6 +317,15 @@ pub async fn follow(
     origin: RequestOrigin,
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
+    // Tokens are URL-safe base64; anything else names no invitation.
+    if token.is_empty()
+        || token.len() > 64
+        || !token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(AppError::NotFound);
+    }
     let mut tx = caller.begin(&state).await?;
     // The account's address was verified when the account was linked
     // (INV-OIDC-6); the session's copy is not trusted for this.

@@ -15,10 +15,15 @@ pub struct Mentioned {
     pub group_ids: Vec<i64>,
 }
 
+/// A comment notifies at most this many handles (the first ones); more is a
+/// broadcast, and each handle costs a lookup.
+pub const MAX_MENTIONS: usize = 50;
+
 /// Lower-cased handles of `body`'s mentions, as the renderer chips them.
 pub fn handles(body: &str) -> BTreeSet<String> {
     crate::web::markdown::mentions(body)
         .into_iter()
+        .take(MAX_MENTIONS)
         .map(|h| h.to_lowercase())
         .collect()
 }

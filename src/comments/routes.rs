@@ -355,8 +355,21 @@ pub async fn redact(
     let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
     let sctx = caller.service_ctx(&state, &origin);
-    service::redact(&mut tx, sctx, public_id, comment_id).await?;
-    tx.commit().await?;
+    match service::redact(&mut tx, sctx, public_id, comment_id).await {
+        Ok(()) => tx.commit().await?,
+        // Ruling 8: the comment's state refuses it; say so where it is.
+        Err(ServiceError::InvalidState(message)) if !htmx => {
+            flash::push(&session, Level::Error, message)
+                .await
+                .map_err(session_error)?;
+            return Ok(Redirect::to(&format!(
+                "{}#comment-{comment_id}",
+                routes::advisory(public_id)
+            ))
+            .into_response());
+        }
+        Err(e) => return Err(e.into()),
+    }
     let done = Done {
         htmx,
         public_id,
@@ -672,8 +685,10 @@ fn typed_handle(body: &str) -> Option<String> {
         .then(|| handle.to_lowercase())
 }
 
-/// `GET /advisories/{id}/comments/mentions/?body=…`: people and groups who
-/// can see the advisory whose handle starts with what is being typed (P-49).
+/// `POST /advisories/{id}/comments/mentions/` with the draft as `body`:
+/// people and groups who can see the advisory whose handle starts with what
+/// is being typed (P-49). A POST, so that drafts (embargoed, internal) never
+/// travel in a URL that proxies log.
 /// Labels show e-mail addresses only to owners (INV-PRIVACY-4); handles are
 /// e-mail local parts, so a mention still resolves.
 pub async fn mentions(
@@ -681,7 +696,7 @@ pub async fn mentions(
     caller: Caller,
     ctx: PageContext,
     Path(raw_id): Path<String>,
-    Query(q): Query<MentionQuery>,
+    Form(q): Form<MentionQuery>,
 ) -> Result<Response, AppError> {
     let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;

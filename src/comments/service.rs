@@ -19,6 +19,8 @@ use crate::notifications::comment::{CommentPosted, MentionsAdded};
 
 /// Bodies longer than this are refused: a comment is a note, not a file.
 pub const MAX_BODY_CHARS: usize = 65_536;
+/// A lock's reason is shown on every view of the advisory.
+pub const MAX_LOCK_REASON_CHARS: usize = 1_000;
 
 /// A comment as the services and the thread need it.
 #[derive(Clone, Debug)]
@@ -89,6 +91,8 @@ fn checked_body(body: &str) -> Result<&str, ServiceError> {
     let body = body.trim();
     let problem = if body.is_empty() {
         Some(("required", "Write a comment first."))
+    } else if body.contains('\0') {
+        Some(("invalid", "A comment cannot contain NUL characters."))
     } else if body.chars().count() > MAX_BODY_CHARS {
         Some((
             "too_long",
@@ -271,14 +275,14 @@ pub async fn redact(
 ) -> Result<(), ServiceError> {
     let (row, facts) = visible_locked(conn, ctx, public_id).await?;
     let comment = visible_comment(conn, ctx, &facts, row.id, comment_id).await?;
+    if comment.redacted_at.is_some() {
+        return Err(ServiceError::InvalidState(
+            "This comment is already redacted.".into(),
+        ));
+    }
     if !perm::can_redact_comment(Some(ctx.actor), &facts, &comment.facts()) {
         return Err(ServiceError::Forbidden(
-            if comment.redacted_at.is_some() {
-                "This comment is already redacted."
-            } else {
-                "Only the author or an administrator may redact this comment."
-            }
-            .into(),
+            "Only the author or an administrator may redact this comment.".into(),
         ));
     }
     sqlx::query!(
@@ -357,6 +361,13 @@ pub async fn lock(
         ));
     }
     let reason = reason.trim();
+    if reason.contains('\0') || reason.chars().count() > MAX_LOCK_REASON_CHARS {
+        return Err(ServiceError::Invalid(FieldErrors::from(vec![FieldError {
+            field: "reason".into(),
+            code: "invalid",
+            message: "The reason must be at most 1,000 characters of text.".into(),
+        }])));
+    }
     sqlx::query!(
         "UPDATE advisory SET comments_locked = true, comments_locked_at = now(),
                 comments_locked_by = $2, comments_lock_reason = $3

@@ -39,6 +39,7 @@ struct Posted {
     author_id: Option<i64>,
     author_name: String,
     author_email: String,
+    /// As posted (version 1): mentions an edit added are the edit's job.
     body: String,
     is_internal: bool,
     redacted: bool,
@@ -48,7 +49,10 @@ async fn comment(conn: &mut PgConnection, id: i64) -> Result<Option<Posted>, sql
     sqlx::query_as!(
         Posted,
         r#"SELECT c.author_id, coalesce(u.display_name, '') AS "author_name!",
-                  coalesce(u.email, '') AS "author_email!", c.body, c.is_internal,
+                  coalesce(u.email, '') AS "author_email!",
+                  coalesce((SELECT v.body FROM comment_version v
+                            WHERE v.comment_id = c.id AND v.version = 1), '') AS "body!",
+                  c.is_internal,
                   c.redacted_at IS NOT NULL AS "redacted!"
            FROM advisory_comment c LEFT JOIN app_user u ON u.id = c.author_id
            WHERE c.id = $1"#,

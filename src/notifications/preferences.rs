@@ -597,8 +597,9 @@ pub async fn save_advisory_page(
     Path(raw_id): Path<String>,
     Form(form): Form<PanelForm>,
 ) -> Result<Response, AppError> {
-    let (values, preset) = form.to_override()?;
     let mut tx = caller.begin(&state).await?;
+    caller.visible(&mut tx, &raw_id).await?;
+    let (values, preset) = form.to_override()?;
     save_override(
         &mut tx,
         caller.service_ctx(&state, &origin),

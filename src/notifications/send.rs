@@ -228,7 +228,11 @@ pub async fn deliver(
         };
         if let Err(e) = ctx.mailer.send(&mail).await {
             tracing::warn!(job = ctx.job_id, recipient = recipient.actor.user_id, error = %e, "notification not sent");
-            failed += 1;
+            // A refused address will be refused again: only what may pass
+            // later is worth a retry.
+            if !e.is_permanent() {
+                failed += 1;
+            }
             continue;
         }
         let mut tx = ctx.pool.begin().await?;

@@ -159,6 +159,9 @@ pub async fn security_headers(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
+    // The same URL answers a fragment or a page depending on htmx's headers
+    // (CONVENTIONS 6): no cache may hand one for the other.
+    h.append(header::VARY, HeaderValue::from_static("HX-Request"));
     if config.app_env.is_production() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,

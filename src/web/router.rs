@@ -74,7 +74,7 @@ pub fn app(state: AppState) -> Router {
         .route(routes::ADVISORY_HISTORY, get(advisories::pages::history))
         .route(routes::ADVISORY_TIMELINE, get(comments::routes::show))
         .route(routes::COMMENT_NEW, post(comments::routes::create))
-        .route(routes::COMMENT_MENTIONS, get(comments::routes::mentions))
+        .route(routes::COMMENT_MENTIONS, post(comments::routes::mentions))
         .route(
             routes::COMMENT_EDIT,
             get(comments::routes::edit_form).post(comments::routes::edit),
