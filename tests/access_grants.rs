@@ -867,6 +867,41 @@ async fn sign_in_redeems_invitations_to_the_verified_address_ignoring_case() {
     assert_eq!(erin.get(&w.url("")).await.status, 200);
 }
 
+// INV-ACCESS-3: an owner inviting an address again after its invitation
+// expired starts it afresh: a new link, a new window, a new e-mail, audited.
+#[tokio::test]
+async fn inviting_again_after_expiry_starts_afresh() {
+    let w = World::new(&[]).await;
+    w.change("bob@example.org", &[add("erin@example.org", "viewer")])
+        .await
+        .unwrap();
+    let (id, token, _) = w.invitation("erin@example.org").await;
+    sqlx::query("UPDATE pending_invitation SET expires_at = now() - interval '1 day'")
+        .execute(&w.site.db.pool)
+        .await
+        .unwrap();
+    w.change(
+        "bob@example.org",
+        &[add("erin@example.org", "collaborator")],
+    )
+    .await
+    .unwrap();
+    let (again, new_token, _) = w.invitation("erin@example.org").await;
+    assert_eq!(again, id, "the same invitation, renewed");
+    assert_ne!(new_token, token, "the expired link stays dead");
+    assert_eq!(
+        w.count("SELECT count(*) FROM pending_invitation WHERE expires_at > now() AND permission = 'collaborator' AND $1 <> ''")
+            .await,
+        1
+    );
+    assert_eq!(w.ledger("invitation.created").await.len(), 2);
+    assert_eq!(
+        w.count("SELECT count(*) FROM jobs WHERE name = 'notify.invitation' AND $1 <> ''")
+            .await,
+        2
+    );
+}
+
 // INV-ACCESS-3: an expired invitation is not redeemed; an admin resend makes
 // it redeemable again (same token), is audited and mails again.
 #[tokio::test]

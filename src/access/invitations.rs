@@ -92,30 +92,50 @@ pub async fn invite(
     entropy: &mut impl Entropy,
 ) -> Result<(), AccessError> {
     let email = email.trim();
-    let open = sqlx::query_scalar!(
-        "SELECT id FROM pending_invitation
-         WHERE advisory_id = $1 AND lower(email) = lower($2) AND redeemed_at IS NULL FOR UPDATE",
+    let open = sqlx::query!(
+        r#"SELECT id, expires_at <= now() AS "expired!" FROM pending_invitation
+           WHERE advisory_id = $1 AND lower(email) = lower($2) AND redeemed_at IS NULL FOR UPDATE"#,
         advisory,
         email
     )
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some(id) = open {
-        change_permission(conn, ctx, advisory, id, permission).await?;
-        return Ok(());
-    }
     let token = new_token(entropy)?;
-    let id = sqlx::query_scalar!(
-        "INSERT INTO pending_invitation (advisory_id, email, permission, token, created_by)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        advisory,
-        email,
-        permission.as_str(),
-        token,
-        ctx.actor.user_id
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let id = match open {
+        Some(open) if !open.expired => {
+            change_permission(conn, ctx, advisory, open.id, permission).await?;
+            return Ok(());
+        }
+        // Inviting again after the invitation expired starts it afresh:
+        // a new link (the old one stays dead), a new window, a new e-mail.
+        Some(open) => {
+            sqlx::query!(
+                "UPDATE pending_invitation SET permission = $2, token = $3, created_by = $4,
+                        created_at = now(), expires_at = now() + interval '14 days'
+                 WHERE id = $1",
+                open.id,
+                permission.as_str(),
+                token,
+                ctx.actor.user_id
+            )
+            .execute(&mut *conn)
+            .await?;
+            open.id
+        }
+        None => {
+            sqlx::query_scalar!(
+                "INSERT INTO pending_invitation (advisory_id, email, permission, token, created_by)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                advisory,
+                email,
+                permission.as_str(),
+                token,
+                ctx.actor.user_id
+            )
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
     audit::record(
         conn,
         ctx.redactor,
