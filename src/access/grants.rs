@@ -656,15 +656,6 @@ pub async fn upsert(
     permission: Permission,
     mode: Mode,
 ) -> Result<Upserted, AccessError> {
-    let existing = sqlx::query!(
-        "SELECT id, permission FROM access_grant
-         WHERE advisory_id = $1 AND principal_type = $2 AND principal_id = $3 FOR UPDATE",
-        advisory,
-        principal.kind(),
-        principal.id()
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
     let entry = |previous: Option<&str>| {
         let mut e = Entry::new(Action::AccessGranted, by.actor_id, by.origin)
             .advisory(advisory)
@@ -677,40 +668,54 @@ pub async fn upsert(
         }
         e
     };
-    let outcome = match existing {
-        None => {
-            sqlx::query!(
+    // Not every caller holds the advisory's lock (redemption at sign-in runs
+    // without a principal): a grant inserted meanwhile by someone else makes
+    // the insert do nothing, and the next round updates that grant instead.
+    let outcome = loop {
+        let existing = sqlx::query!(
+            "SELECT id, permission FROM access_grant
+             WHERE advisory_id = $1 AND principal_type = $2 AND principal_id = $3 FOR UPDATE",
+            advisory,
+            principal.kind(),
+            principal.id()
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(g) = existing else {
+            let inserted = sqlx::query_scalar!(
                 "INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission, created_by)
-                 VALUES ($1, $2, $3, $4, $5)",
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (advisory_id, principal_type, principal_id) DO NOTHING
+                 RETURNING id",
                 advisory,
                 principal.kind(),
                 principal.id(),
                 permission.as_str(),
                 by.actor_id
             )
-            .execute(&mut *conn)
+            .fetch_optional(&mut *conn)
             .await?;
-            audit::record(conn, by.redactor, entry(None)).await?;
-            Upserted::Inserted
-        }
-        Some(g) => {
-            let current = Permission::parse(&g.permission).ok();
-            let keep = current == Some(permission)
-                || (mode == Mode::NeverDowngrade && current > Some(permission));
-            if keep {
-                Upserted::Unchanged
-            } else {
-                sqlx::query!(
-                    "UPDATE access_grant SET permission = $2 WHERE id = $1",
-                    g.id,
-                    permission.as_str()
-                )
-                .execute(&mut *conn)
-                .await?;
-                audit::record(conn, by.redactor, entry(Some(&g.permission))).await?;
-                Upserted::Updated
+            if inserted.is_none() {
+                continue;
             }
+            audit::record(conn, by.redactor, entry(None)).await?;
+            break Upserted::Inserted;
+        };
+        let current = Permission::parse(&g.permission).ok();
+        let keep = current == Some(permission)
+            || (mode == Mode::NeverDowngrade && current > Some(permission));
+        if keep {
+            break Upserted::Unchanged;
         }
+        sqlx::query!(
+            "UPDATE access_grant SET permission = $2 WHERE id = $1",
+            g.id,
+            permission.as_str()
+        )
+        .execute(&mut *conn)
+        .await?;
+        audit::record(conn, by.redactor, entry(Some(&g.permission))).await?;
+        break Upserted::Updated;
     };
     Ok(outcome)
 }
