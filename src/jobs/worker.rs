@@ -429,16 +429,6 @@ impl Worker {
         let mut last_warning: Option<Instant> = None;
         while !*stop.borrow() {
             let mut progressed = false;
-            for ((_, limit), buffer) in queues.iter().zip(buffers.iter_mut()) {
-                while global.available_permits() > 0
-                    && limit.as_ref().is_none_or(|s| s.available_permits() > 0)
-                {
-                    let Some(job) = buffer.pop_front() else { break };
-                    self.start(job, global, limit.as_ref(), released, ack_tx)
-                        .await;
-                    progressed = true;
-                }
-            }
             let mut buffered: usize = buffers.iter().map(VecDeque::len).sum();
             let mut error = None;
             let capacity = capacity.update(self.completed.load(Ordering::Relaxed));
@@ -462,6 +452,19 @@ impl Worker {
                             break;
                         }
                     }
+                }
+            }
+            // Jobs start in the same pass that claimed them, with no check for
+            // shutdown in between: a job marked running in the database while
+            // a slot was free is never handed back unstarted.
+            for ((_, limit), buffer) in queues.iter().zip(buffers.iter_mut()) {
+                while global.available_permits() > 0
+                    && limit.as_ref().is_none_or(|s| s.available_permits() > 0)
+                {
+                    let Some(job) = buffer.pop_front() else { break };
+                    self.start(job, global, limit.as_ref(), released, ack_tx)
+                        .await;
+                    progressed = true;
                 }
             }
             match error {
