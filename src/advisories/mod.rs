@@ -15,3 +15,4 @@ pub mod projects;
 pub mod repo;
 pub mod service;
 pub mod severity;
+pub mod workflow;

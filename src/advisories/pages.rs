@@ -346,6 +346,10 @@ pub struct DetailPage {
     pub access: crate::access::panel::Panel,
     /// The caller's notification settings for it (not in triage).
     pub notifications: Option<crate::notifications::preferences::Panel>,
+    /// Dismissal, reopening, withdrawal and reassignment.
+    pub workflow: super::workflow::panel::Panel,
+    pub review: crate::review::panel::Panel,
+    pub cve: crate::cve::panel::Panel,
 }
 
 impl DetailPage {
@@ -435,6 +439,9 @@ pub async fn detail(
             .await?,
         )
     };
+    let workflow = super::workflow::panel::load(&mut tx, actor, &row, &facts).await?;
+    let review = crate::review::panel::load(&mut tx, actor, &row, &facts).await?;
+    let cve = crate::cve::panel::load(&mut tx, actor, &row, &facts).await?;
     record_visit(&mut tx, &state, actor.user_id, row.id, &origin).await?;
     tx.commit().await?;
 
@@ -483,6 +490,9 @@ pub async fn detail(
         modified: when(row.modified_at),
         access,
         notifications,
+        workflow,
+        review,
+        cve,
         content,
         advisory: row,
         ctx,

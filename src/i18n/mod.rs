@@ -93,11 +93,24 @@ pub struct Catalogues {
     fr: Bundle,
 }
 
+/// One language's catalogue: the shell's file followed by one file per
+/// workflow module (so modules grow their messages independently).
+macro_rules! catalogue {
+    ($lang:literal) => {
+        concat!(
+            include_str!(concat!("../../locales/", $lang, ".ftl")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/review.ftl")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/cve.ftl")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/lifecycle.ftl")),
+        )
+    };
+}
+
 /// The catalogue sources, embedded so the binary needs no files.
-pub const SOURCES: [(Lang, &str); 2] = [
-    (Lang::En, include_str!("../../locales/en.ftl")),
-    (Lang::Fr, include_str!("../../locales/fr.ftl")),
-];
+pub const SOURCES: [(Lang, &str); 2] = [(Lang::En, catalogue!("en")), (Lang::Fr, catalogue!("fr"))];
 
 fn bundle(lang: Lang, source: &str) -> Bundle {
     let resource =

@@ -112,6 +112,9 @@ pub fn app(state: AppState) -> Router {
         .route(routes::ADMIN_USER, get(admin::users::show))
         .route(routes::ADMIN_USER_BAN, post(admin::users::ban))
         .route(routes::ADMIN_USER_UNBAN, post(admin::users::unban))
+        // review routes (20 §7)
+        // cve routes (20 §8)
+        // workflow routes (20 §9–11)
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))
         .route(routes::STATIC, get(assets::serve));
@@ -156,6 +159,9 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
 pub fn metrics_app(metrics: metrics::Metrics) -> Router {
     Router::new()
         .route(routes::METRICS, get(metrics::serve))
+        // review routes (20 §7)
+        // cve routes (20 §8)
+        // workflow routes (20 §9–11)
         .route(routes::HEALTHZ, get(health::healthz))
         .with_state(metrics)
 }

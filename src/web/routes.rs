@@ -47,6 +47,9 @@ pub const NOTIFICATION_READ: &str = "/notifications/{nid}/read/";
 pub const NOTIFICATIONS_READ_ALL: &str = "/notifications/read-all/";
 pub const NOTIFICATION_PREFERENCES: &str = "/notifications/preferences/";
 pub const ADVISORY_NOTIFICATION_PREFERENCES: &str = "/notifications/advisory/{id}/preferences/";
+// review routes (20 §7)
+// cve routes (20 §8)
+// workflow routes (20 §9–11)
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
 

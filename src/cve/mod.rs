@@ -1,0 +1,6 @@
+//! CVE requests and the CNA-side actions (20-lifecycle §8): request,
+//! reserve, reject, cancel, bans, orphaned CVEs and their reassignment.
+
+pub mod panel;
+pub mod routes;
+pub mod service;
