@@ -840,6 +840,16 @@ impl Seeder<'_> {
                 )
                 .execute(&mut *conn)
                 .await?;
+                // INV-REVIEW-2: the open review pins the version under review.
+                sqlx::query!(
+                    "INSERT INTO review_task (advisory_id, version_id, submitted_by)
+                     SELECT $1, id, $2 FROM advisory_version WHERE advisory_id = $1 AND version = $3",
+                    id,
+                    author.user_id,
+                    version
+                )
+                .execute(&mut *conn)
+                .await?;
                 let entry = Entry::new(Action::AdvisorySubmittedForReview, by, None)
                     .advisory(id)
                     .values(Some(json!("none")), Some(json!({"version": version})));
