@@ -34,6 +34,7 @@
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
+use crate::access::permissions::{self as perm, AdvisoryFacts, State};
 use crate::advisories::content::{self, FieldError, FieldErrors};
 use crate::advisories::repo::{self, AdvisoryRow};
 use crate::advisories::service::{Ctx, ServiceError, record_version, snapshot};
@@ -598,4 +599,625 @@ async fn reassign_orphan_cve(
     )
     .await?;
     Ok(Reattach::Done)
+}
+
+// ---------------------------------------------------------------------------
+// The user-facing services.
+
+/// The advisory, locked, if the caller may see it (Q-19: otherwise it does
+/// not exist for them), with its predicate facts, which include whether a
+/// request is queued.
+async fn visible_locked(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    public_id: &str,
+) -> Result<(AdvisoryRow, AdvisoryFacts), ServiceError> {
+    let row = repo::load(conn, public_id, Some(ctx.actor), true)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let mut facts = row.facts()?;
+    if !perm::can_view(Some(ctx.actor), &facts) {
+        return Err(ServiceError::NotFound);
+    }
+    facts.has_queued_cve_request = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM cve_request_task
+                          WHERE advisory_id = $1 AND status = 'queued') AS "queued!""#,
+        row.id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((row, facts))
+}
+
+/// `request_cve` (20-lifecycle §8.1): an owner asks the admins for a CVE.
+/// Refused, each with its own message, for a non-owner, outside draft and
+/// published, while requests are banned (INV-CVE-3), while a CVE is
+/// assigned (INV-CVE-2) and while a request is queued (INV-CVE-1). Returns
+/// the task id.
+pub async fn request_cve(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    public_id: &str,
+) -> Result<i64, ServiceError> {
+    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    let actor = Some(ctx.actor);
+    let refusal = if perm::role(actor, &facts) != Some(perm::Role::Owner) {
+        Some(refusal::NOT_OWNER)
+    } else if !matches!(facts.state, State::Draft | State::Published) {
+        Some(refusal::WRONG_STATE)
+    } else if facts.cve_requests_banned {
+        Some(refusal::BANNED)
+    } else if !facts.assigned_cve_id_blank {
+        Some(refusal::ASSIGNED)
+    } else if facts.has_queued_cve_request {
+        Some(refusal::PENDING)
+    } else if !perm::can_request_cve(actor, &facts) {
+        Some(refusal::NOT_OWNER)
+    } else {
+        None
+    };
+    if let Some(key) = refusal {
+        return Err(ServiceError::Forbidden(key.into()));
+    }
+    insert_request(conn, ctx, row.id, json!({"project": row.project_slug}))
+        .await
+        .map_err(|e| match e {
+            // The advisory lock serialises requests; the index is the last
+            // guard (INV-CVE-1).
+            ServiceError::Database(sqlx::Error::Database(db))
+                if db.constraint() == Some("cve_request_task_one_queued_idx") =>
+            {
+                ServiceError::Forbidden(refusal::PENDING.into())
+            }
+            other => other,
+        })
+}
+
+/// What an admin does with a queued request (20-lifecycle §8.2), as typed.
+#[derive(Clone, Debug, Default)]
+pub struct TransitionInput {
+    /// `reserved`, `rejected` or `cancelled`.
+    pub status: String,
+    /// The CVE to reserve (§2.2).
+    pub cve_id: String,
+    /// The rejection notes (required to reject; posted as a public note).
+    pub notes: String,
+    /// Ban further requests (rejection only).
+    pub ban_future_requests: bool,
+}
+
+/// Where a queued request went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Transitioned {
+    /// Reserved with this CVE id.
+    Reserved(String),
+    /// Rejected; `banned` when this rejection set the ban.
+    Rejected {
+        banned: bool,
+    },
+    Cancelled,
+}
+
+/// A request task as the transition needs it.
+struct Task {
+    id: i64,
+    status: String,
+}
+
+/// `transition_cve_request` (20-lifecycle §8.2, Q-4, Q-27): a global admin
+/// reserves a CVE for a queued request, rejects it (with notes, optionally
+/// banning further requests), or cancels it. Anything but a queued request
+/// is `InvalidState`; `ban_future_requests` with a target other than
+/// `rejected` is a field error.
+pub async fn transition_cve_request(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    public_id: &str,
+    task_id: i64,
+    input: &TransitionInput,
+) -> Result<Transitioned, ServiceError> {
+    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    if !perm::can_review(Some(ctx.actor)) {
+        return Err(ServiceError::Forbidden(refusal::NOT_ADMIN.into()));
+    }
+    let task = sqlx::query_as!(
+        Task,
+        "SELECT id, status FROM cve_request_task WHERE id = $1 AND advisory_id = $2 FOR UPDATE",
+        task_id,
+        row.id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let target = input.status.trim();
+    if !matches!(target, "reserved" | "rejected" | "cancelled") {
+        return Err(field("status", "invalid_status", refusal::STATUS_UNKNOWN));
+    }
+    if input.ban_future_requests && target != "rejected" {
+        return Err(field(
+            "ban_future_requests",
+            "invalid",
+            refusal::BAN_ONLY_ON_REJECT,
+        ));
+    }
+    let cve_id = if target == "reserved" {
+        checked_cve_id("cve_id", &input.cve_id)?
+    } else {
+        String::new()
+    };
+    let notes = checked_text(
+        "notes",
+        &input.notes,
+        (target == "rejected").then_some(refusal::NOTES_REQUIRED),
+    )?;
+    if task.status != "queued" {
+        return Err(ServiceError::InvalidState(refusal::NOT_QUEUED.into()));
+    }
+    let outcome = match target {
+        "reserved" => {
+            if !facts.assigned_cve_id_blank {
+                return Err(ServiceError::InvalidState(refusal::ASSIGNED.into()));
+            }
+            reserve(conn, ctx, &row, task.id, &cve_id).await?;
+            Transitioned::Reserved(cve_id.clone())
+        }
+        "rejected" => {
+            let banned = input.ban_future_requests && !facts.cve_requests_banned;
+            reject(conn, ctx, row.id, task.id, notes, banned).await?;
+            Transitioned::Rejected { banned }
+        }
+        _ => {
+            sqlx::query!(
+                "UPDATE cve_request_task SET status = 'cancelled', assignee = $2,
+                        finished_at = now()
+                 WHERE id = $1",
+                task.id,
+                ctx.actor.user_id
+            )
+            .execute(&mut *conn)
+            .await?;
+            Transitioned::Cancelled
+        }
+    };
+    audit::record(
+        conn,
+        ctx.redactor,
+        Entry::new(
+            Action::CveTaskStatusChanged,
+            Some(ctx.actor.user_id),
+            ctx.origin,
+        )
+        .advisory(row.id)
+        .values(
+            Some(json!({"task_id": task.id, "status": "queued", "cve_id": ""})),
+            Some(json!({"task_id": task.id, "status": target, "cve_id": cve_id})),
+        )
+        .metadata(json!({"notes_length": notes.chars().count()})),
+    )
+    .await?;
+    Ok(outcome)
+}
+
+/// The `reserved` transition: the CVE is assigned (Q-4 checks), the task
+/// records it, and a version the new payload.
+async fn reserve(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    row: &AdvisoryRow,
+    task_id: i64,
+    cve_id: &str,
+) -> Result<(), ServiceError> {
+    assign(conn, row.id, cve_id, "cve_id").await?;
+    sqlx::query!(
+        "UPDATE cve_request_task SET status = 'reserved', cve_id = $2, assignee = $3,
+                finished_at = now()
+         WHERE id = $1",
+        task_id,
+        cve_id,
+        ctx.actor.user_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    record_cve_version(conn, ctx, &row.advisory_id).await?;
+    Ok(())
+}
+
+/// The `rejected` transition: the notes go on the task and, as a public
+/// action note, on the thread; `ban` sets the request ban.
+async fn reject(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    advisory: i64,
+    task_id: i64,
+    notes: &str,
+    ban: bool,
+) -> Result<(), ServiceError> {
+    sqlx::query!(
+        "UPDATE cve_request_task SET status = 'rejected', notes = $2, assignee = $3,
+                finished_at = now()
+         WHERE id = $1",
+        task_id,
+        notes,
+        ctx.actor.user_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    record_action_note(conn, ctx, advisory, notes, false).await?;
+    if ban {
+        set_ban(conn, ctx, advisory, true).await?;
+    }
+    Ok(())
+}
+
+/// Assigns `cve_id` to the advisory after checking that no other advisory
+/// holds it and that the orphan registry does not (Q-4): both are field
+/// errors on `field_name`. The caller is an admin, who sees every advisory;
+/// the unique index still answers a concurrent reservation of the same id.
+async fn assign(
+    conn: &mut PgConnection,
+    advisory: i64,
+    cve_id: &str,
+    field_name: &str,
+) -> Result<(), ServiceError> {
+    let taken = sqlx::query!(
+        r#"SELECT EXISTS (SELECT 1 FROM advisory WHERE assigned_cve_id = $1 AND id <> $2) AS "held!",
+                  EXISTS (SELECT 1 FROM orphan_cve WHERE cve_id = $1) AS "orphaned!""#,
+        cve_id,
+        advisory
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (held, orphaned) = (taken.held, taken.orphaned);
+    if held {
+        return Err(field(field_name, "cve_taken", refusal::CVE_ID_TAKEN));
+    }
+    if orphaned {
+        return Err(field(field_name, "cve_orphaned", refusal::CVE_ID_ORPHANED));
+    }
+    sqlx::query!(
+        "UPDATE advisory SET assigned_cve_id = $2,
+                republish_required = republish_required OR state = 'published'
+         WHERE id = $1",
+        advisory,
+        cve_id
+    )
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_cve_taken(&e) {
+            field(field_name, "cve_taken", refusal::CVE_ID_TAKEN)
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+/// Sets or lifts the request ban, with its audit row.
+async fn set_ban(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    advisory: i64,
+    banned: bool,
+) -> Result<(), ServiceError> {
+    sqlx::query!(
+        "UPDATE advisory SET cve_requests_banned = $2 WHERE id = $1",
+        advisory,
+        banned
+    )
+    .execute(&mut *conn)
+    .await?;
+    let action = if banned {
+        Action::CveRequestBanned
+    } else {
+        Action::CveRequestUnbanned
+    };
+    audit::record(
+        conn,
+        ctx.redactor,
+        Entry::new(action, Some(ctx.actor.user_id), ctx.origin)
+            .advisory(advisory)
+            .values(Some(json!(!banned)), Some(json!(banned))),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `unban_cve_requests` (20-lifecycle §8.4): a global admin lifts the ban.
+/// Without a ban nothing is written, not even an audit row (INV-CVE-3).
+/// Returns whether a ban was lifted.
+pub async fn unban_cve_requests(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    public_id: &str,
+) -> Result<bool, ServiceError> {
+    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    if !perm::can_review(Some(ctx.actor)) {
+        return Err(ServiceError::Forbidden(refusal::NOT_ADMIN.into()));
+    }
+    if !facts.cve_requests_banned {
+        return Ok(false);
+    }
+    set_ban(conn, ctx, row.id, false).await?;
+    Ok(true)
+}
+
+/// `unassign_cve` (20-lifecycle §8.5): a global admin moves the assigned CVE
+/// to the orphan registry, with a non-blank reason posted as an internal
+/// note. Returns the orphan's id.
+pub async fn unassign_cve(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    public_id: &str,
+    reason: &str,
+) -> Result<i64, ServiceError> {
+    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    if !perm::can_unassign_cve(Some(ctx.actor)) {
+        return Err(ServiceError::Forbidden(refusal::NOT_ADMIN.into()));
+    }
+    let reason = checked_text("reason", reason, Some(refusal::REASON_REQUIRED))?;
+    if facts.assigned_cve_id_blank {
+        return Err(ServiceError::InvalidState(refusal::NONE_ASSIGNED.into()));
+    }
+    unassign_locked(conn, ctx, &row, reason).await
+}
+
+/// Locks the advisory `advisory` (when there is one) before a row that
+/// hangs off it, in the order every CVE service takes its locks; its public
+/// id.
+async fn lock_advisory(
+    conn: &mut PgConnection,
+    advisory: i64,
+) -> Result<Option<String>, ServiceError> {
+    Ok(sqlx::query_scalar!(
+        "SELECT advisory_id FROM advisory WHERE id = $1 FOR UPDATE",
+        advisory
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// `mark_orphan_rejected` (20-lifecycle §8.5): a global admin records that
+/// the orphan was rejected at cve.org, with optional notes (kept on the
+/// orphan, never posted as a comment). Only an `orphaned` orphan.
+pub async fn mark_orphan_rejected(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    orphan_id: i64,
+    notes: &str,
+) -> Result<(), ServiceError> {
+    if !perm::can_manage_orphan_cves(Some(ctx.actor)) {
+        return Err(ServiceError::Forbidden(refusal::NOT_ADMIN.into()));
+    }
+    let previous = sqlx::query_scalar!(
+        "SELECT previous_advisory_id FROM orphan_cve WHERE id = $1",
+        orphan_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    if let Some(advisory) = previous {
+        lock_advisory(conn, advisory).await?;
+    }
+    let orphan = sqlx::query_as!(
+        Orphan,
+        "SELECT id, cve_id, previous_advisory_id, status FROM orphan_cve WHERE id = $1 FOR UPDATE",
+        orphan_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let notes = checked_text("notes", notes, None)?;
+    if orphan.status != "orphaned" {
+        return Err(ServiceError::InvalidState(
+            refusal::ORPHAN_NOT_ORPHANED.into(),
+        ));
+    }
+    sqlx::query!(
+        "UPDATE orphan_cve SET status = 'marked_rejected', marked_rejected_by = $2,
+                marked_rejected_at = now(), marked_rejected_notes = $3
+         WHERE id = $1",
+        orphan.id,
+        ctx.actor.user_id,
+        notes
+    )
+    .execute(&mut *conn)
+    .await?;
+    let mut entry = Entry::new(
+        Action::CveMarkedRejectedAtCveOrg,
+        Some(ctx.actor.user_id),
+        ctx.origin,
+    )
+    .values(
+        Some(json!({"orphan_id": orphan.id, "status": "orphaned"})),
+        Some(json!({"orphan_id": orphan.id, "status": "marked_rejected"})),
+    )
+    .metadata(json!({"cve_id": orphan.cve_id, "notes": notes}));
+    if let Some(advisory) = orphan.previous_advisory_id {
+        entry = entry.advisory(advisory);
+    }
+    audit::record(conn, ctx.redactor, entry).await?;
+    Ok(())
+}
+
+/// An admin's resolution of an orphan reassignment task, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ResolveInput {
+    /// `reassigned` (the rejection was undone at cve.org) or `replaced`.
+    pub outcome: String,
+    /// The new CVE (required when replaced).
+    pub replacement_cve_id: String,
+    pub notes: String,
+}
+
+/// A reassignment task as its resolution needs it.
+struct ReassignmentTask {
+    id: i64,
+    orphan_cve_id: i64,
+    advisory_id: i64,
+    status: String,
+    requested_by: Option<i64>,
+}
+
+/// `resolve_orphan_reassignment` (20-lifecycle §8.6): a global admin
+/// resolves a queued task: `reassigned` reattaches the orphan's CVE;
+/// `replaced` assigns a new CVE through a request created directly in
+/// `reserved` (the orphan stays as it is, awaiting rejection). Returns the
+/// CVE the advisory holds afterwards.
+pub async fn resolve_orphan_reassignment(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    task_id: i64,
+    input: &ResolveInput,
+) -> Result<String, ServiceError> {
+    if !perm::can_manage_orphan_cves(Some(ctx.actor)) {
+        return Err(ServiceError::Forbidden(refusal::NOT_ADMIN.into()));
+    }
+    let advisory = sqlx::query_scalar!(
+        "SELECT advisory_id FROM orphan_cve_reassignment_task WHERE id = $1",
+        task_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let public_id = lock_advisory(conn, advisory)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let task = sqlx::query_as!(
+        ReassignmentTask,
+        "SELECT id, orphan_cve_id, advisory_id, status, requested_by
+         FROM orphan_cve_reassignment_task WHERE id = $1 FOR UPDATE",
+        task_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let orphan = sqlx::query_as!(
+        Orphan,
+        "SELECT id, cve_id, previous_advisory_id, status FROM orphan_cve WHERE id = $1 FOR UPDATE",
+        task.orphan_cve_id
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let outcome = input.outcome.trim();
+    let replacement = match outcome {
+        "reassigned" => None,
+        "replaced" => Some(checked_cve_id(
+            "replacement_cve_id",
+            &input.replacement_cve_id,
+        )?),
+        _ => return Err(field("outcome", "invalid", refusal::OUTCOME_UNKNOWN)),
+    };
+    let notes = checked_text("notes", &input.notes, None)?;
+    if task.status != "queued" {
+        return Err(ServiceError::InvalidState(refusal::TASK_RESOLVED.into()));
+    }
+    let cve_id = if let Some(replacement) = replacement {
+        replace(conn, ctx, &task, &public_id, &replacement, notes).await?;
+        replacement
+    } else {
+        match reassign_orphan_cve(conn, ctx, task.advisory_id, &orphan).await? {
+            Reattach::Done => {}
+            Reattach::Conflict(key) => return Err(ServiceError::InvalidState(key.into())),
+        }
+        sqlx::query!(
+            "UPDATE orphan_cve_reassignment_task SET status = 'resolved_reassigned',
+                    resolved_by = $2, resolution_notes = $3, finished_at = now()
+             WHERE id = $1",
+            task.id,
+            ctx.actor.user_id,
+            notes
+        )
+        .execute(&mut *conn)
+        .await?;
+        orphan.cve_id.clone()
+    };
+    let status = if outcome == "replaced" {
+        "resolved_replaced"
+    } else {
+        "resolved_reassigned"
+    };
+    audit::record(
+        conn,
+        ctx.redactor,
+        Entry::new(
+            Action::CveOrphanReassignmentResolved,
+            Some(ctx.actor.user_id),
+            ctx.origin,
+        )
+        .advisory(task.advisory_id)
+        .values(
+            Some(json!({"task_id": task.id, "status": "queued"})),
+            Some(json!({"task_id": task.id, "status": status, "cve_id": cve_id})),
+        )
+        .metadata(json!({
+            "orphan_id": orphan.id,
+            "orphan_cve_id": orphan.cve_id,
+            "notes": notes,
+        })),
+    )
+    .await?;
+    Ok(cve_id)
+}
+
+/// The `replaced` resolution: the advisory must hold no CVE; the
+/// replacement is assigned (Q-4 checks) through a request created directly
+/// in `reserved` for the task's requester.
+async fn replace(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    task: &ReassignmentTask,
+    public_id: &str,
+    replacement: &str,
+    notes: &str,
+) -> Result<(), ServiceError> {
+    let now = cve_columns(conn, task.advisory_id).await?;
+    if !now.assigned_cve_id.is_empty() {
+        return Err(ServiceError::InvalidState(
+            refusal::ADVISORY_HOLDS_CVE.into(),
+        ));
+    }
+    assign(conn, task.advisory_id, replacement, "replacement_cve_id").await?;
+    let request = sqlx::query_scalar!(
+        "INSERT INTO cve_request_task (advisory_id, status, requested_by, assignee, cve_id,
+                                       notes, finished_at)
+         VALUES ($1, 'reserved', $2, $3, $4, $5, now()) RETURNING id",
+        task.advisory_id,
+        task.requested_by,
+        ctx.actor.user_id,
+        replacement,
+        notes
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "UPDATE orphan_cve_reassignment_task SET status = 'resolved_replaced',
+                resolved_by = $2, replacement_cve_id = $3, resolution_notes = $4,
+                finished_at = now()
+         WHERE id = $1",
+        task.id,
+        ctx.actor.user_id,
+        replacement,
+        notes
+    )
+    .execute(&mut *conn)
+    .await?;
+    record_cve_version(conn, ctx, public_id).await?;
+    audit::record(
+        conn,
+        ctx.redactor,
+        Entry::new(
+            Action::CveTaskStatusChanged,
+            Some(ctx.actor.user_id),
+            ctx.origin,
+        )
+        .advisory(task.advisory_id)
+        .values(
+            None,
+            Some(json!({"task_id": request, "status": "reserved", "cve_id": replacement})),
+        )
+        .metadata(json!({"from_reassignment_task_id": task.id})),
+    )
+    .await?;
+    Ok(())
 }

@@ -49,6 +49,31 @@ pub const NOTIFICATION_PREFERENCES: &str = "/notifications/preferences/";
 pub const ADVISORY_NOTIFICATION_PREFERENCES: &str = "/notifications/advisory/{id}/preferences/";
 // review routes (20 §7)
 // cve routes (20 §8)
+/// The CVE panel's actions (20-lifecycle §8, 50-web-ui §6.2).
+pub const ADVISORY_CVE_REQUEST: &str = "/advisories/{id}/cve/request/";
+pub const ADVISORY_CVE_TRANSITION: &str = "/advisories/{id}/cve/requests/{task_id}/transition/";
+pub const ADVISORY_CVE_UNASSIGN: &str = "/advisories/{id}/cve/unassign/";
+pub const ADVISORY_CVE_UNBAN: &str = "/advisories/{id}/cve/unban/";
+/// The admin console's CVE assignment page and its row actions (50-web-ui §14.2).
+pub const ADMIN_CVES: &str = "/admin/cves/";
+pub const ADMIN_CVE_TRANSITION: &str = "/admin/cve/{task_id}/transition/";
+pub const ADMIN_CVE_ALLOW: &str = "/admin/cve/allow/{id}/";
+pub const ADMIN_ORPHAN_MARK_REJECTED: &str = "/admin/orphans/{orphan_id}/mark-rejected/";
+pub const ADMIN_ORPHAN_RESOLVE: &str = "/admin/orphans/reassignment/{task_id}/resolve/";
+
+/// A route of one CVE request of an advisory.
+pub fn of_cve_task(route: &str, public_id: &str, task_id: i64) -> String {
+    route
+        .replace("{id}", public_id)
+        .replace("{task_id}", &task_id.to_string())
+}
+
+/// An admin route of one CVE request, orphan or reassignment task.
+pub fn of_cve_admin(route: &str, id: i64) -> String {
+    route
+        .replace("{task_id}", &id.to_string())
+        .replace("{orphan_id}", &id.to_string())
+}
 // workflow routes (20 §9–11)
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
