@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod notifications;
 pub mod ops;
+pub mod publication;
 pub mod ratelimit;
 pub mod review;
 pub mod signals;

@@ -7,6 +7,7 @@ use crate::audit::partitions::MaintainAccessLogPartitions;
 use crate::notifications::advisory_event::AdvisoryEvent;
 use crate::notifications::comment::{CommentPosted, MentionsAdded};
 use crate::notifications::invitation::NotifyInvitation;
+use crate::notifications::triage_event::TriageEvent;
 
 /// The registry of the `worker` process.
 pub fn registry() -> Registry {
@@ -19,4 +20,5 @@ pub fn registry() -> Registry {
         .register::<CommentPosted>()
         .register::<MentionsAdded>()
         .register::<NotifyInvitation>()
+        .register::<TriageEvent>()
 }

@@ -11,3 +11,4 @@ pub mod mail;
 pub mod preferences;
 pub mod recipients;
 pub mod send;
+pub mod triage_event;

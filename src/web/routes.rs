@@ -75,6 +75,19 @@ pub fn of_cve_admin(route: &str, id: i64) -> String {
         .replace("{orphan_id}", &id.to_string())
 }
 // workflow routes (20 §9–11)
+/// Dismissal, reopening, withdrawal and reassignment (50-web-ui §2.2).
+pub const ADVISORY_DISMISS: &str = "/advisories/{id}/dismiss/";
+pub const ADVISORY_REOPEN: &str = "/advisories/{id}/reopen/";
+pub const ADVISORY_WITHDRAW: &str = "/advisories/{id}/withdraw/";
+pub const ADVISORY_REQUEST_WITHDRAWAL: &str = "/advisories/{id}/request-withdrawal/";
+pub const ADVISORY_CANCEL_WITHDRAWAL_REQUEST: &str = "/advisories/{id}/cancel-withdrawal-request/";
+pub const ADVISORY_APPROVE_WITHDRAWAL: &str = "/advisories/{id}/approve-withdrawal/";
+pub const ADVISORY_REQUEST_REASSIGNMENT: &str = "/advisories/{id}/request-reassignment/";
+pub const ADVISORY_REQUEST_REASSIGNMENT_MODAL: &str = "/advisories/{id}/request-reassignment/modal/";
+pub const ADVISORY_WITHDRAW_REASSIGNMENT: &str = "/advisories/{id}/withdraw-reassignment/";
+pub const ADVISORY_WITHDRAW_REASSIGNMENT_MODAL: &str =
+    "/advisories/{id}/withdraw-reassignment/modal/";
+pub const ADVISORY_ACCEPT_REASSIGNMENT: &str = "/advisories/{id}/accept-reassignment/";
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
 

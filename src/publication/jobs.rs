@@ -1,0 +1,35 @@
+//! The `publication.run` job (20-lifecycle §13.2): one attempt (ruling 1);
+//! the stale-task reaper and explicit retries do the rest.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::{Job, JobContext, JobError};
+
+/// Runs publication task `task_id`. Carries only the id: the task row holds
+/// the pinned version and the outcome.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicationRun {
+    pub task_id: i64,
+}
+
+impl Job for PublicationRun {
+    const NAME: &'static str = "publication.run";
+    const MAX_ATTEMPTS: i32 = 1;
+    const TIMEOUT: Duration = Duration::from_mins(10);
+
+    fn dedupe_key(&self) -> Option<String> {
+        Some(format!("publication.run:{}", self.task_id))
+    }
+
+    /// The pipeline itself is not part of this release: the job kind is not
+    /// registered with the worker, so runs wait, `queued`, for a worker that
+    /// knows them (and the reaper fails the ones that wait too long).
+    async fn run(&self, _ctx: &JobContext) -> Result<(), JobError> {
+        Err(JobError::Fatal(format!(
+            "publication.run for task {} is not available in this build",
+            self.task_id
+        )))
+    }
+}
