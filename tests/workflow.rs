@@ -1862,3 +1862,130 @@ async fn withdraw_approve_and_unwithdraw_need_a_fresh_step_up() {
         .await;
     assert_eq!(sent.location().unwrap(), step_up);
 }
+
+// INV-AUTH-9 over HTTP: the request form (also at its modal address), the
+// banner with the admin's picker pre-selected to the suggestion, an unknown
+// project refused, and the one-click accept.
+#[tokio::test]
+async fn reassignment_through_the_banner() {
+    let w = Web::new().await;
+    let alice = world::sign_in(&w.site, "alice").await;
+    let dave = world::sign_in(&w.site, "dave").await;
+    world::grant(&w.site.db.pool, &w.id, "dave@example.org", "collaborator").await;
+
+    let modal = w.bob.get(&w.url("request-reassignment/modal/")).await;
+    assert_eq!(modal.status, 200);
+    assert!(modal.body.contains("value=\"rt.jetty\""));
+    assert!(
+        !modal.body.contains("value=\"ecd.theia\""),
+        "not the current project"
+    );
+    assert!(!modal.body.contains("value=\"unsorted\""));
+    let fragment = w
+        .bob
+        .get_with(
+            &w.url("request-reassignment/modal/"),
+            &[("hx-request", "true")],
+        )
+        .await;
+    assert!(!fragment.body.contains("<html"), "htmx gets the form alone");
+    assert_eq!(
+        dave.get(&w.url("request-reassignment/modal/")).await.status,
+        403
+    );
+
+    let done = w
+        .post(
+            &w.bob,
+            "request-reassignment/",
+            &[
+                ("note", "This is Jetty's."),
+                ("suggested_project_slug", "rt.jetty"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let page = w.bob.follow(done).await;
+    assert!(page.body.contains("id=\"workflow-reassignment-request\""));
+    assert!(page.body.contains("Suggested project: Eclipse Jetty"));
+    assert!(
+        page.body
+            .contains("id=\"workflow-withdraw-reassignment-form\"")
+    );
+    assert!(!page.body.contains("id=\"workflow-pick-reassignment-form\""));
+
+    let admin_page = alice.get(&w.url("")).await;
+    assert!(
+        admin_page
+            .body
+            .contains("<option value=\"rt.jetty\" selected>Eclipse Jetty</option>"),
+        "the picker starts on the suggestion"
+    );
+    let unknown = w
+        .post(
+            &alice,
+            "accept-reassignment/",
+            &[("project_slug", "no.such")],
+            true,
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.body.contains("Choose a project"));
+    let done = w
+        .post(
+            &alice,
+            "accept-reassignment/",
+            &[("project_slug", "")],
+            false,
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    assert!(
+        alice
+            .follow(done)
+            .await
+            .body
+            .contains("Advisory reassigned to Eclipse Jetty.")
+    );
+    let project: String = sqlx::query_scalar(
+        "SELECT p.slug FROM advisory a JOIN project p ON p.id = a.project_id WHERE a.advisory_id = $1",
+    )
+    .bind(&w.id)
+    .fetch_one(&w.site.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(project, "rt.jetty");
+}
+
+// §20, INV-RATELIMIT-1: requesting a reassignment is limited to 20 an hour
+// per user, counted before the handler runs (so refusals count too).
+#[tokio::test]
+async fn reassignment_requests_are_rate_limited() {
+    let site = Site::start(&[("RATELIMIT_ENABLE", "true")]).await;
+    let world::BobsAdvisory { bob, id, .. } = world::bobs_advisory(&site).await;
+    let url = site.url(&format!("/advisories/{id}/request-reassignment/"));
+    let csrf = bob
+        .get(&site.url(&format!("/advisories/{id}/")))
+        .await
+        .csrf();
+    for n in 0..20 {
+        let page = bob
+            .post(
+                &url,
+                &[("csrf_token", csrf.as_str()), ("note", "Move it.")],
+                &[],
+            )
+            .await;
+        assert_eq!(page.status, 303, "request {n}");
+    }
+    let limited = bob
+        .post(
+            &url,
+            &[("csrf_token", csrf.as_str()), ("note", "Move it.")],
+            &[],
+        )
+        .await;
+    assert_eq!(limited.status, 429);
+    assert!(limited.headers.get("retry-after").is_some());
+}
