@@ -448,6 +448,11 @@ impl OrphanDisposition {
 /// `marked_rejected` gets a task unless one is queued already. Whenever the
 /// outcome is an admin task, `cve.orphan_reassignment_requested` is written
 /// (Q-5, for un-withdrawal too).
+///
+/// Un-withdrawal (§10.4 step 2) considers the orphan only when the advisory
+/// holds no CVE: its caller checks `assigned_cve_id` first. Reopen (§9.3)
+/// calls it unconditionally; an advisory that holds a CVE then gets the
+/// admin task (reattachment conflicts).
 pub async fn reattach_newest_orphan(
     conn: &mut PgConnection,
     ctx: Ctx<'_>,
