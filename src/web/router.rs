@@ -114,15 +114,33 @@ pub fn app(state: AppState) -> Router {
         .route(routes::ADMIN_USER_UNBAN, post(admin::users::unban))
         // review routes (20 §7)
         // cve routes (20 §8)
-        .route(routes::ADVISORY_CVE_REQUEST, post(crate::cve::routes::request))
-        .route(routes::ADVISORY_CVE_TRANSITION, post(crate::cve::routes::transition))
-        .route(routes::ADVISORY_CVE_UNASSIGN, post(crate::cve::routes::unassign))
+        .route(
+            routes::ADVISORY_CVE_REQUEST,
+            post(crate::cve::routes::request),
+        )
+        .route(
+            routes::ADVISORY_CVE_TRANSITION,
+            post(crate::cve::routes::transition),
+        )
+        .route(
+            routes::ADVISORY_CVE_UNASSIGN,
+            post(crate::cve::routes::unassign),
+        )
         .route(routes::ADVISORY_CVE_UNBAN, post(crate::cve::routes::unban))
         .route(routes::ADMIN_CVES, get(crate::cve::admin::page))
-        .route(routes::ADMIN_CVE_TRANSITION, post(crate::cve::admin::transition))
+        .route(
+            routes::ADMIN_CVE_TRANSITION,
+            post(crate::cve::admin::transition),
+        )
         .route(routes::ADMIN_CVE_ALLOW, post(crate::cve::admin::allow))
-        .route(routes::ADMIN_ORPHAN_MARK_REJECTED, post(crate::cve::admin::mark_rejected))
-        .route(routes::ADMIN_ORPHAN_RESOLVE, post(crate::cve::admin::resolve))
+        .route(
+            routes::ADMIN_ORPHAN_MARK_REJECTED,
+            post(crate::cve::admin::mark_rejected),
+        )
+        .route(
+            routes::ADMIN_ORPHAN_RESOLVE,
+            post(crate::cve::admin::resolve),
+        )
         // workflow routes (20 §9–11)
         .route(routes::ADVISORY_DISMISS, get(advisories::workflow::routes::dismiss_form).post(advisories::workflow::routes::dismiss))
         .route(routes::ADVISORY_REOPEN, post(advisories::workflow::routes::reopen))
