@@ -1989,3 +1989,36 @@ async fn reassignment_requests_are_rate_limited() {
     assert_eq!(limited.status, 429);
     assert!(limited.headers.get("retry-after").is_some());
 }
+
+// §5 step 8: moving a draft to another project in the edit form settles a
+// pending reassignment request with cause `accepted`.
+#[tokio::test]
+async fn inv_auth_9_an_edit_form_project_change_accepts_a_pending_request() {
+    let w = W::new().await;
+    let id = w.advisory(w.theia).await;
+    w.set(&id, Setup::DraftRequested, &w.bob).await;
+    let mut tx = w.pool().begin().await.unwrap();
+    advisoryhub::advisories::service::edit(
+        &mut tx,
+        w.ctx(&w.admin),
+        &id,
+        &advisoryhub::advisories::service::Edit {
+            project_id: Some(w.jetty),
+            content: common::world::summary("Moved by the admin"),
+            base_version: 1,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let pending: bool = w
+        .scalar(
+            "SELECT reassignment_requested_at IS NOT NULL FROM advisory WHERE advisory_id = $1",
+            &id,
+        )
+        .await;
+    assert!(!pending);
+    let cleared = w.ledger(&id, "advisory.reassignment_request_cleared").await;
+    assert_eq!(cleared.len(), 1);
+    assert_eq!(cleared[0].3["cause"], "accepted");
+}

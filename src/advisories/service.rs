@@ -370,8 +370,17 @@ pub async fn edit(
         moved.then_some(slug.as_str()),
     )
     .await?;
-    // A move outside triage is news for the new project's team.
+    // A move outside triage settles any pending reassignment request (§5
+    // step 8) and is news for the new project's team.
     if moved && facts.state != State::Triage {
+        super::workflow::common::clear_reassignment_request_if_pending(
+            conn,
+            ctx.into(),
+            row.id,
+            super::workflow::common::ReassignmentCleared::Accepted,
+            "",
+        )
+        .await?;
         jobs::enqueue(
             conn,
             &AdvisoryEvent {

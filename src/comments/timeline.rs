@@ -191,6 +191,9 @@ pub async fn load(
                FROM audit_log_entry e LEFT JOIN app_user u ON u.id = e.actor_id
                WHERE e.advisory_id = $1 AND e.action = ANY($2)
                  AND NOT coalesce((e.metadata ->> 'narrated')::boolean, false)
+                 -- §19.3: a cleared reassignment request shows only when withdrawn.
+                 AND (e.action <> 'advisory.reassignment_request_cleared'
+                      OR e.metadata ->> 'cause' = 'withdrawn')
                ORDER BY e.created_at DESC, e.id DESC LIMIT 200) recent
            ORDER BY created_at, id"#,
         row.id,
