@@ -1,6 +1,6 @@
 //! Lifecycle notifications (20-lifecycle §18): `notify.advisory_event` for
 //! an advisory created in (or moved to) a project, submitted for review,
-//! published, or failing to publish. Recipients and their preferences are
+//! withdrawn from review, published, or failing to publish. Recipients and their preferences are
 //! read when the job runs (INV-PRIVACY-2); whoever caused the event is not
 //! told about it.
 
@@ -23,6 +23,9 @@ pub enum Event {
     AdvisoryPublished,
     /// A publication failed.
     PublicationExportStatus,
+    /// An owner withdrew a pending review: news for the reviewers, the
+    /// global admins.
+    AdvisoryReviewWithdrawn,
 }
 
 /// Something happened to an advisory.
@@ -41,6 +44,7 @@ impl Event {
             Event::AdvisorySubmittedForReview => "advisory_submitted_for_review",
             Event::AdvisoryPublished => "advisory_published",
             Event::PublicationExportStatus => "publication_export_status",
+            Event::AdvisoryReviewWithdrawn => "advisory_review_withdrawn",
         }
     }
 
@@ -50,6 +54,7 @@ impl Event {
             Event::AdvisorySubmittedForReview => Kind::AdvisorySubmittedForReview,
             Event::AdvisoryPublished => Kind::AdvisoryPublished,
             Event::PublicationExportStatus => Kind::PublicationExportStatus,
+            Event::AdvisoryReviewWithdrawn => Kind::AdvisoryReviewWithdrawn,
         }
     }
 
@@ -59,11 +64,14 @@ impl Event {
             Event::AdvisorySubmittedForReview => "email-subject-submitted",
             Event::AdvisoryPublished => "email-subject-published",
             Event::PublicationExportStatus => "email-subject-export-status",
+            Event::AdvisoryReviewWithdrawn => "email-subject-review-withdrawn",
         }
     }
 
     /// Whether `r` wants it, and whether an override decided. Creation
-    /// reaches the project's team only, by the global setting alone.
+    /// reaches the project's team only, by the global setting alone. A
+    /// withdrawn review reaches the admins only, under the same
+    /// setting as the submission it takes back.
     fn wanted(self, r: &Recipient) -> Option<Resolved> {
         let p = &r.prefs;
         match self {
@@ -74,6 +82,10 @@ impl Event {
             Event::AdvisorySubmittedForReview => Some(p.on_advisory_submitted_for_review),
             Event::AdvisoryPublished => Some(p.on_advisory_published),
             Event::PublicationExportStatus => Some(p.on_publication_export_status),
+            Event::AdvisoryReviewWithdrawn => r
+                .actor
+                .is_admin
+                .then_some(p.on_advisory_submitted_for_review),
         }
     }
 }

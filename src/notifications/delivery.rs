@@ -15,6 +15,8 @@ use crate::audit::redact::Redactor;
 pub enum Kind {
     AdvisoryCreated,
     AdvisorySubmittedForReview,
+    /// the reviewers hear of a withdrawn review.
+    AdvisoryReviewWithdrawn,
     AdvisoryPublished,
     PublicationExportStatus,
     Comment,
@@ -29,6 +31,7 @@ impl Kind {
         match self {
             Kind::AdvisoryCreated => "advisory_created",
             Kind::AdvisorySubmittedForReview => "advisory_submitted_for_review",
+            Kind::AdvisoryReviewWithdrawn => "advisory_review_withdrawn",
             Kind::AdvisoryPublished => "advisory_published",
             Kind::PublicationExportStatus => "publication_export_status",
             Kind::Comment => "comment",

@@ -43,6 +43,7 @@ impl Row {
         match self.kind.as_str() {
             "advisory_created" => "notifications-kind-advisory_created",
             "advisory_submitted_for_review" => "notifications-kind-advisory_submitted_for_review",
+            "advisory_review_withdrawn" => "notifications-kind-advisory_review_withdrawn",
             "advisory_published" => "notifications-kind-advisory_published",
             "publication_export_status" => "notifications-kind-publication_export_status",
             "comment" => "notifications-kind-comment",

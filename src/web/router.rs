@@ -113,6 +113,14 @@ pub fn app(state: AppState) -> Router {
         .route(routes::ADMIN_USER_BAN, post(admin::users::ban))
         .route(routes::ADMIN_USER_UNBAN, post(admin::users::unban))
         // review routes (20 §7)
+        .route(routes::REVIEW_SUBMIT, post(crate::review::routes::submit))
+        .route(
+            routes::REVIEW_WITHDRAW,
+            post(crate::review::routes::withdraw),
+        )
+        .route(routes::REVIEW_REOPEN, post(crate::review::routes::reopen))
+        .route(routes::REVIEW_REVOKE, post(crate::review::routes::revoke))
+        .route(routes::REVIEW_DECIDE, post(crate::review::routes::decide))
         // cve routes (20 §8)
         .route(
             routes::ADVISORY_CVE_REQUEST,

@@ -48,6 +48,13 @@ pub const NOTIFICATIONS_READ_ALL: &str = "/notifications/read-all/";
 pub const NOTIFICATION_PREFERENCES: &str = "/notifications/preferences/";
 pub const ADVISORY_NOTIFICATION_PREFERENCES: &str = "/notifications/advisory/{id}/preferences/";
 // review routes (20 §7)
+/// The review actions (50-web-ui §2.2).
+pub const REVIEW_SUBMIT: &str = "/advisories/{id}/submit-review/";
+pub const REVIEW_WITHDRAW: &str = "/advisories/{id}/withdraw-review/";
+pub const REVIEW_REOPEN: &str = "/advisories/{id}/reopen-review/";
+pub const REVIEW_REVOKE: &str = "/advisories/{id}/revoke-approval/";
+/// Approve or request changes (`decision`), with optional `notes`.
+pub const REVIEW_DECIDE: &str = "/advisories/{id}/review/decide/";
 // cve routes (20 §8)
 /// The CVE panel's actions (20-lifecycle §8, 50-web-ui §6.2).
 pub const ADVISORY_CVE_REQUEST: &str = "/advisories/{id}/cve/request/";
