@@ -58,6 +58,15 @@ review-refused-not-changes-requested = Only a review whose changes were requeste
 review-refused-not-approved = This advisory is not approved.
 review-note-invalid = A note must be text of at most 65,536 characters.
 
+# Timeline prose (20-lifecycle §19)
+timeline-review-submitted = submitted it for review
+timeline-review-approved = approved the review
+timeline-review-changes-requested = requested changes
+timeline-review-withdrawn = withdrew it from review
+timeline-review-cancelled = closed the pending review on dismissal
+timeline-review-revoked = revoked the approval
+timeline-review-reopened = reopened the review for editing
+
 # Notifications (Q-11)
 email-subject-review-withdrawn = [{ $id }] withdrawn from review
 notifications-kind-advisory_review_withdrawn = Withdrawn from review

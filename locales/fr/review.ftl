@@ -58,6 +58,15 @@ review-refused-not-changes-requested = Seule une relecture dont des modification
 review-refused-not-approved = Cet avis n’est pas approuvé.
 review-note-invalid = Une note doit être un texte d’au plus 65 536 caractères.
 
+# Timeline prose (20-lifecycle §19)
+timeline-review-submitted = l’a soumis pour relecture
+timeline-review-approved = a approuvé la relecture
+timeline-review-changes-requested = a demandé des modifications
+timeline-review-withdrawn = l’a retiré de la relecture
+timeline-review-cancelled = a clos la relecture en cours en écartant l’avis
+timeline-review-revoked = a révoqué l’approbation
+timeline-review-reopened = a rouvert la relecture pour modification
+
 # Notifications (Q-11)
 email-subject-review-withdrawn = [{ $id }] retiré de la relecture
 notifications-kind-advisory_review_withdrawn = Retiré de la relecture
