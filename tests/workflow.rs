@@ -8,7 +8,8 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "tests fail loudly on purpose"
+    clippy::too_many_lines,
+    reason = "tests fail loudly on purpose, and walk whole scenarios"
 )]
 
 mod common;
@@ -272,7 +273,7 @@ impl W {
                     "UPDATE advisory SET state = 'triage' WHERE advisory_id = $1",
                     id,
                 )
-                .await
+                .await;
             }
             Setup::Draft => {}
             Setup::Published => self.publish(id).await,

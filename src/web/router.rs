@@ -32,6 +32,7 @@ const LANGUAGE_SWITCH_RATE: Rate = Rate {
 };
 
 /// The web application.
+#[expect(clippy::too_many_lines, reason = "the whole route table, in one place")]
 pub fn app(state: AppState) -> Router {
     let mut router = Router::new()
         .route(routes::HOME, get(pages::home))
