@@ -1630,6 +1630,9 @@ async fn dismiss_and_reopen_through_plain_forms() {
     assert!(page.body.contains("id=\"workflow-dismissed\""));
     assert!(page.body.contains("A duplicate of ECL-1."));
     assert!(page.body.contains("id=\"workflow-reopen-form\""));
+    // §19: the timeline tells it in words, the narrated twin hidden.
+    assert!(page.body.contains("dismissed it"), "{}", page.body);
+    assert!(!page.body.contains("changed the state"));
     assert_eq!(w.state().await, "dismissed");
 
     // The dismiss page without JavaScript, and its refusals.
@@ -1649,6 +1652,13 @@ async fn dismiss_and_reopen_through_plain_forms() {
             .contains("Advisory reopened.")
     );
     assert_eq!(w.state().await, "draft");
+    assert!(
+        w.bob
+            .get(&w.url(""))
+            .await
+            .body
+            .contains("changed the state from dismissed to draft")
+    );
 }
 
 // Ruling 7 and 8: a blank reason re-renders the form with 422 (the page

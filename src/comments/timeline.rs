@@ -289,6 +289,14 @@ fn describe(
         })
         .unwrap_or_default();
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_owned();
+    if let Some(key) = crate::review::timeline::key(action, metadata) {
+        return ctx.t(key);
+    }
+    let cve = |v: Option<&Value>| {
+        v.and_then(|v| v["cve_id"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
     match action {
         "advisory.created" => ctx.t("timeline-created"),
         "advisory.edited" if fields.is_empty() => ctx.t("timeline-saved-unchanged"),
@@ -333,6 +341,23 @@ fn describe(
         "advisory.access_review_dismissed" => ctx.t("timeline-access-reviewed"),
         "advisory.comments_locked" => ctx.t("timeline-comments-locked"),
         "advisory.comments_unlocked" => ctx.t("timeline-comments-unlocked"),
+        "advisory.dismissed" if metadata["withdrawn"].as_bool() == Some(true) => {
+            ctx.t("timeline-withdrawn")
+        }
+        "advisory.dismissed" => ctx.t("timeline-dismissed"),
+        "advisory.reassignment_requested" => ctx.t("timeline-reassignment-requested"),
+        "advisory.reassignment_request_cleared" => ctx.t("timeline-reassignment-withdrawn"),
+        "advisory.published" => ctx.t("timeline-published"),
+        "publication.export_started" => ctx.t("timeline-publication-started"),
+        "cve.requested" => ctx.t("timeline-cve-requested"),
+        "cve.task_status_changed" => match new.map(|v| &v["status"]).and_then(Value::as_str) {
+            Some("reserved") => ctx.t1("timeline-cve-reserved", "cve", cve(new)),
+            Some("rejected") => ctx.t("timeline-cve-rejected"),
+            _ => ctx.t("timeline-cve-cancelled"),
+        },
+        "cve.request_cancelled" => ctx.t("timeline-cve-cancelled"),
+        "cve.unassigned" => ctx.t1("timeline-cve-unassigned", "cve", cve(previous)),
+        "cve.request_banned" => ctx.t("timeline-cve-banned"),
         other => other.replace(['.', '_'], " "),
     }
 }

@@ -151,17 +151,51 @@ pub fn app(state: AppState) -> Router {
             post(crate::cve::admin::resolve),
         )
         // workflow routes (20 §9–11)
-        .route(routes::ADVISORY_DISMISS, get(advisories::workflow::routes::dismiss_form).post(advisories::workflow::routes::dismiss))
-        .route(routes::ADVISORY_REOPEN, post(advisories::workflow::routes::reopen))
-        .route(routes::ADVISORY_WITHDRAW, post(advisories::workflow::routes::withdraw))
-        .route(routes::ADVISORY_REQUEST_WITHDRAWAL, post(advisories::workflow::routes::request_withdrawal))
-        .route(routes::ADVISORY_CANCEL_WITHDRAWAL_REQUEST, post(advisories::workflow::routes::cancel_withdrawal_request))
-        .route(routes::ADVISORY_APPROVE_WITHDRAWAL, post(advisories::workflow::routes::approve_withdrawal))
-        .route(routes::ADVISORY_REQUEST_REASSIGNMENT_MODAL, get(advisories::workflow::routes::request_reassignment_form))
-        .route(routes::ADVISORY_REQUEST_REASSIGNMENT, post(advisories::workflow::routes::request_reassignment))
-        .route(routes::ADVISORY_WITHDRAW_REASSIGNMENT_MODAL, get(advisories::workflow::routes::withdraw_reassignment_form))
-        .route(routes::ADVISORY_WITHDRAW_REASSIGNMENT, post(advisories::workflow::routes::withdraw_reassignment))
-        .route(routes::ADVISORY_ACCEPT_REASSIGNMENT, post(advisories::workflow::routes::accept_reassignment))
+        .route(
+            routes::ADVISORY_DISMISS,
+            get(advisories::workflow::routes::dismiss_form)
+                .post(advisories::workflow::routes::dismiss),
+        )
+        .route(
+            routes::ADVISORY_REOPEN,
+            post(advisories::workflow::routes::reopen),
+        )
+        .route(
+            routes::ADVISORY_WITHDRAW,
+            post(advisories::workflow::routes::withdraw),
+        )
+        .route(
+            routes::ADVISORY_REQUEST_WITHDRAWAL,
+            post(advisories::workflow::routes::request_withdrawal),
+        )
+        .route(
+            routes::ADVISORY_CANCEL_WITHDRAWAL_REQUEST,
+            post(advisories::workflow::routes::cancel_withdrawal_request),
+        )
+        .route(
+            routes::ADVISORY_APPROVE_WITHDRAWAL,
+            post(advisories::workflow::routes::approve_withdrawal),
+        )
+        .route(
+            routes::ADVISORY_REQUEST_REASSIGNMENT_MODAL,
+            get(advisories::workflow::routes::request_reassignment_form),
+        )
+        .route(
+            routes::ADVISORY_REQUEST_REASSIGNMENT,
+            post(advisories::workflow::routes::request_reassignment),
+        )
+        .route(
+            routes::ADVISORY_WITHDRAW_REASSIGNMENT_MODAL,
+            get(advisories::workflow::routes::withdraw_reassignment_form),
+        )
+        .route(
+            routes::ADVISORY_WITHDRAW_REASSIGNMENT,
+            post(advisories::workflow::routes::withdraw_reassignment),
+        )
+        .route(
+            routes::ADVISORY_ACCEPT_REASSIGNMENT,
+            post(advisories::workflow::routes::accept_reassignment),
+        )
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))
         .route(routes::STATIC, get(assets::serve));

@@ -90,7 +90,8 @@ pub const ADVISORY_REQUEST_WITHDRAWAL: &str = "/advisories/{id}/request-withdraw
 pub const ADVISORY_CANCEL_WITHDRAWAL_REQUEST: &str = "/advisories/{id}/cancel-withdrawal-request/";
 pub const ADVISORY_APPROVE_WITHDRAWAL: &str = "/advisories/{id}/approve-withdrawal/";
 pub const ADVISORY_REQUEST_REASSIGNMENT: &str = "/advisories/{id}/request-reassignment/";
-pub const ADVISORY_REQUEST_REASSIGNMENT_MODAL: &str = "/advisories/{id}/request-reassignment/modal/";
+pub const ADVISORY_REQUEST_REASSIGNMENT_MODAL: &str =
+    "/advisories/{id}/request-reassignment/modal/";
 pub const ADVISORY_WITHDRAW_REASSIGNMENT: &str = "/advisories/{id}/withdraw-reassignment/";
 pub const ADVISORY_WITHDRAW_REASSIGNMENT_MODAL: &str =
     "/advisories/{id}/withdraw-reassignment/modal/";
