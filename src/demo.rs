@@ -987,7 +987,7 @@ impl fmt::Display for Deleted {
 }
 
 /// The tables whose rows hang off an advisory, which [`reset`] deletes.
-const KNOWN_DEPENDENTS: [&str; 10] = [
+const KNOWN_DEPENDENTS: [&str; 15] = [
     "advisory_version",
     "advisory_intake",
     "advisory_visit",
@@ -998,6 +998,11 @@ const KNOWN_DEPENDENTS: [&str; 10] = [
     "notification",
     "pending_invitation",
     "advisory_notification_override",
+    "review_task",
+    "cve_request_task",
+    "orphan_cve",
+    "orphan_cve_reassignment_task",
+    "publication_task",
 ];
 
 /// Deletes the demo advisories (every advisory of a demo project, and those
@@ -1107,8 +1112,8 @@ pub async fn reset(conn: &mut PgConnection) -> Result<Deleted, SeedError> {
 }
 
 /// What hangs off the demo advisories besides what [`Deleted`] counts:
-/// comments with their versions, notifications, invitations, overrides and
-/// the search text.
+/// comments with their versions, notifications, invitations, overrides, the
+/// search text and the workflow tasks (orphaned CVEs included).
 async fn delete_uncounted_dependents(
     conn: &mut PgConnection,
     ids: &[i64],
@@ -1126,6 +1131,12 @@ async fn delete_uncounted_dependents(
         "DELETE FROM pending_invitation WHERE advisory_id = ANY($1)",
         "DELETE FROM advisory_notification_override WHERE advisory_id = ANY($1)",
         "DELETE FROM advisory_search WHERE advisory_id = ANY($1)",
+        "DELETE FROM review_task WHERE advisory_id = ANY($1)",
+        "DELETE FROM cve_request_task WHERE advisory_id = ANY($1)",
+        "DELETE FROM publication_task WHERE advisory_id = ANY($1)",
+        "DELETE FROM orphan_cve_reassignment_task WHERE advisory_id = ANY($1)
+            OR orphan_cve_id IN (SELECT id FROM orphan_cve WHERE previous_advisory_id = ANY($1))",
+        "DELETE FROM orphan_cve WHERE previous_advisory_id = ANY($1)",
     ] {
         sqlx::query(statement).bind(ids).execute(&mut *conn).await?;
     }
