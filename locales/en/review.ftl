@@ -63,7 +63,7 @@ timeline-review-submitted = submitted it for review
 timeline-review-approved = approved the review
 timeline-review-changes-requested = requested changes
 timeline-review-withdrawn = withdrew it from review
-timeline-review-cancelled = closed the pending review on dismissal
+timeline-review-cancelled = reset the review on dismissal
 timeline-review-revoked = revoked the approval
 timeline-review-reopened = reopened the review for editing
 

@@ -63,7 +63,7 @@ timeline-review-submitted = l’a soumis pour relecture
 timeline-review-approved = a approuvé la relecture
 timeline-review-changes-requested = a demandé des modifications
 timeline-review-withdrawn = l’a retiré de la relecture
-timeline-review-cancelled = a clos la relecture en cours en écartant l’avis
+timeline-review-cancelled = a remis la relecture à zéro en écartant l’avis
 timeline-review-revoked = a révoqué l’approbation
 timeline-review-reopened = a rouvert la relecture pour modification
 
