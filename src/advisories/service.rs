@@ -80,6 +80,24 @@ fn field_error(field: &str, message: &str) -> ServiceError {
     }]))
 }
 
+/// Locks advisory `public_id`, re-reads it (B-3) and derives its predicate
+/// facts; an advisory the caller cannot see does not exist for them.
+/// Every transition starts here.
+pub async fn lock_visible(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    public_id: &str,
+) -> Result<(AdvisoryRow, perm::AdvisoryFacts), ServiceError> {
+    let row = repo::load(conn, public_id, Some(actor), true)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    let facts = row.facts()?;
+    if !perm::can_view(Some(actor), &facts) {
+        return Err(ServiceError::NotFound);
+    }
+    Ok((row, facts))
+}
+
 /// The project as creation and edits need it.
 struct ProjectInfo {
     slug: String,
@@ -300,13 +318,7 @@ pub async fn edit(
     input: &Edit,
 ) -> Result<Edited, ServiceError> {
     let actor = ctx.actor;
-    let row = repo::load(conn, public_id, Some(actor), true)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let facts = row.facts()?;
-    if !perm::can_view(Some(actor), &facts) {
-        return Err(ServiceError::NotFound);
-    }
+    let (row, facts) = lock_visible(conn, actor, public_id).await?;
     if facts.kind != Kind::Native {
         return Err(ServiceError::Forbidden(
             "A GHSA-linked advisory is edited on GitHub; its content here follows the GHSA.".into(),

@@ -10,8 +10,7 @@ use time::OffsetDateTime;
 use super::mentions;
 use crate::access::permissions::{self as perm, AdvisoryFacts, CommentFacts};
 use crate::advisories::content::{FieldError, FieldErrors};
-use crate::advisories::repo::{self, AdvisoryRow};
-use crate::advisories::service::{Ctx, ServiceError};
+use crate::advisories::service::{Ctx, ServiceError, lock_visible};
 use crate::audit::catalogue::Action;
 use crate::audit::{self, Entry};
 use crate::jobs;
@@ -43,23 +42,6 @@ impl Comment {
             is_redacted: self.redacted_at.is_some(),
         }
     }
-}
-
-/// The advisory, locked, if the caller may see it (Q-19: otherwise it does
-/// not exist for them).
-async fn visible_locked(
-    conn: &mut PgConnection,
-    ctx: Ctx<'_>,
-    public_id: &str,
-) -> Result<(AdvisoryRow, AdvisoryFacts), ServiceError> {
-    let row = repo::load(conn, public_id, Some(ctx.actor), true)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let facts = row.facts()?;
-    if !perm::can_view(Some(ctx.actor), &facts) {
-        return Err(ServiceError::NotFound);
-    }
-    Ok((row, facts))
 }
 
 /// A comment of this advisory the caller may see, locked; an internal one
@@ -165,7 +147,7 @@ pub async fn add(
     body: &str,
     is_internal: bool,
 ) -> Result<i64, ServiceError> {
-    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    let (row, facts) = lock_visible(conn, ctx.actor, public_id).await?;
     let actor = Some(ctx.actor);
     if !perm::can_comment(actor, &facts) {
         return Err(ServiceError::Forbidden(
@@ -207,7 +189,7 @@ pub async fn edit(
     comment_id: i64,
     body: &str,
 ) -> Result<(), ServiceError> {
-    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    let (row, facts) = lock_visible(conn, ctx.actor, public_id).await?;
     let comment = visible_comment(conn, ctx, &facts, row.id, comment_id).await?;
     if !perm::can_edit_comment(Some(ctx.actor), &facts, &comment.facts()) {
         return Err(ServiceError::Forbidden(
@@ -273,7 +255,7 @@ pub async fn redact(
     public_id: &str,
     comment_id: i64,
 ) -> Result<(), ServiceError> {
-    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    let (row, facts) = lock_visible(conn, ctx.actor, public_id).await?;
     let comment = visible_comment(conn, ctx, &facts, row.id, comment_id).await?;
     if comment.redacted_at.is_some() {
         return Err(ServiceError::InvalidState(
@@ -349,7 +331,7 @@ pub async fn lock(
     public_id: &str,
     reason: &str,
 ) -> Result<(), ServiceError> {
-    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    let (row, facts) = lock_visible(conn, ctx.actor, public_id).await?;
     if !perm::can_lock_comments(Some(ctx.actor), &facts) {
         return Err(ServiceError::Forbidden(
             "Only owners may lock comments.".into(),
@@ -400,7 +382,7 @@ pub async fn unlock(
     ctx: Ctx<'_>,
     public_id: &str,
 ) -> Result<(), ServiceError> {
-    let (row, facts) = visible_locked(conn, ctx, public_id).await?;
+    let (row, facts) = lock_visible(conn, ctx.actor, public_id).await?;
     if !perm::can_lock_comments(Some(ctx.actor), &facts) {
         return Err(ServiceError::Forbidden(
             "Only owners may unlock comments.".into(),

@@ -37,7 +37,7 @@ use sqlx::PgConnection;
 use crate::access::permissions::{self as perm, AdvisoryFacts, State};
 use crate::advisories::content::{self, FieldError, FieldErrors};
 use crate::advisories::repo::{self, AdvisoryRow};
-use crate::advisories::service::{Ctx, ServiceError, record_version, snapshot};
+use crate::advisories::service::{Ctx, ServiceError, lock_visible, record_version, snapshot};
 use crate::audit::catalogue::Action;
 use crate::audit::{self, Entry};
 use crate::comments::service::{MAX_BODY_CHARS, record_action_note};
@@ -617,13 +617,7 @@ async fn visible_locked(
     ctx: Ctx<'_>,
     public_id: &str,
 ) -> Result<(AdvisoryRow, AdvisoryFacts), ServiceError> {
-    let row = repo::load(conn, public_id, Some(ctx.actor), true)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let mut facts = row.facts()?;
-    if !perm::can_view(Some(ctx.actor), &facts) {
-        return Err(ServiceError::NotFound);
-    }
+    let (row, mut facts) = lock_visible(conn, ctx.actor, public_id).await?;
     facts.has_queued_cve_request = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM cve_request_task
                           WHERE advisory_id = $1 AND status = 'queued') AS "queued!""#,

@@ -15,10 +15,10 @@
 use serde_json::json;
 use sqlx::PgConnection;
 
-use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Kind, ReviewStatus, State};
+use crate::access::permissions::{self as perm, AdvisoryFacts, Kind, ReviewStatus, State};
 use crate::advisories::content::{FieldError, FieldErrors};
-use crate::advisories::repo::{self, AdvisoryRow};
-use crate::advisories::service::{Ctx, ServiceError};
+use crate::advisories::repo::AdvisoryRow;
+use crate::advisories::service::{Ctx, ServiceError, lock_visible};
 use crate::audit::catalogue::Action;
 use crate::audit::{self, Entry};
 use crate::comments::service::{MAX_BODY_CHARS, record_action_note};
@@ -124,23 +124,6 @@ fn gate(
     }
 }
 
-/// The advisory, locked, if the caller may see it (Q-19: otherwise it does
-/// not exist for them).
-async fn visible_locked(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    public_id: &str,
-) -> Result<(AdvisoryRow, AdvisoryFacts), ServiceError> {
-    let row = repo::load(conn, public_id, Some(actor), true)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let facts = row.facts()?;
-    if !perm::can_view(Some(actor), &facts) {
-        return Err(ServiceError::NotFound);
-    }
-    Ok((row, facts))
-}
-
 /// An optional note as posted: trimmed, refused with NUL characters or
 /// beyond a comment's length (it becomes an action note).
 fn checked_note<'a>(field: &str, note: &'a str) -> Result<&'a str, ServiceError> {
@@ -169,7 +152,7 @@ pub async fn submit_for_review(
     public_id: &str,
 ) -> Result<i64, ServiceError> {
     let actor = ctx.actor;
-    let (row, facts) = visible_locked(conn, actor, public_id).await?;
+    let (row, facts) = lock_visible(conn, actor, public_id).await?;
     let forbidden = if ghsa(&facts) {
         refusal::GHSA
     } else if actor.is_admin {
@@ -286,7 +269,7 @@ pub async fn decide(
     notes: &str,
 ) -> Result<(), ServiceError> {
     let actor = ctx.actor;
-    let (row, facts) = visible_locked(conn, actor, public_id).await?;
+    let (row, facts) = lock_visible(conn, actor, public_id).await?;
     if !perm::can_review(Some(actor)) {
         return Err(ServiceError::Forbidden(refusal::NOT_REVIEWER.to_owned()));
     }
@@ -326,7 +309,7 @@ pub async fn withdraw_review(
     public_id: &str,
 ) -> Result<(), ServiceError> {
     let actor = ctx.actor;
-    let (row, facts) = visible_locked(conn, actor, public_id).await?;
+    let (row, facts) = lock_visible(conn, actor, public_id).await?;
     let forbidden = if ghsa(&facts) {
         refusal::GHSA
     } else if actor.is_admin {
@@ -383,7 +366,7 @@ pub async fn reopen_review(
     public_id: &str,
 ) -> Result<(), ServiceError> {
     let actor = ctx.actor;
-    let (row, facts) = visible_locked(conn, actor, public_id).await?;
+    let (row, facts) = lock_visible(conn, actor, public_id).await?;
     let forbidden = if ghsa(&facts) {
         refusal::GHSA
     } else {
@@ -424,7 +407,7 @@ pub async fn revoke_approval(
     reason: &str,
 ) -> Result<(), ServiceError> {
     let actor = ctx.actor;
-    let (row, facts) = visible_locked(conn, actor, public_id).await?;
+    let (row, facts) = lock_visible(conn, actor, public_id).await?;
     let forbidden = if ghsa(&facts) {
         refusal::GHSA
     } else {

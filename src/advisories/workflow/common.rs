@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::access::permissions::{self as perm, AdvisoryFacts, ProjectRef, Role};
 use crate::advisories::content::{self, FieldError, FieldErrors};
 use crate::advisories::repo::{self, AdvisoryRow};
-use crate::advisories::service::{self, Ctx, ServiceError};
+use crate::advisories::service::{self, Ctx, ServiceError, lock_visible};
 use crate::audit::access_log::RequestOrigin;
 use crate::audit::catalogue::Action;
 use crate::audit::redact::Redactor;
@@ -76,13 +76,7 @@ pub async fn lock(
     ctx: Ctx<'_>,
     public_id: &str,
 ) -> Result<Locked, ServiceError> {
-    let row = repo::load(conn, public_id, Some(ctx.actor), true)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-    let mut facts = row.facts()?;
-    if !perm::can_view(Some(ctx.actor), &facts) {
-        return Err(ServiceError::NotFound);
-    }
+    let (row, mut facts) = lock_visible(conn, ctx.actor, public_id).await?;
     let extra = extra(conn, row.id).await?;
     facts.reassignment_suggested = extra.suggested.as_ref().map(ProjectInfo::reference);
     Ok(Locked { row, facts, extra })
