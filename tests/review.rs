@@ -1238,6 +1238,23 @@ async fn refusals_over_http() {
         "{}",
         unknown.body
     );
+    // Authorization comes before validation (20 §2.1): a team member who
+    // sends a nonsense decision is refused, not told what is wrong with it.
+    let unauthorized = w
+        .post(&w.bob, "review/decide/", &[("decision", "maybe")], false)
+        .await;
+    assert_eq!(unauthorized.status, 403);
+    // Ruling 7: an invalid note is 422.
+    let long = "x".repeat(70_000);
+    let invalid = w
+        .post(
+            &alice,
+            "review/decide/",
+            &[("decision", "approved"), ("notes", long.as_str())],
+            false,
+        )
+        .await;
+    assert_eq!(invalid.status, 422);
     let forged = alice
         .post(&w.url("review/decide/"), &[("decision", "approved")], &[])
         .await;

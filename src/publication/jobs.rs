@@ -23,9 +23,9 @@ impl Job for PublicationRun {
         Some(format!("publication.run:{}", self.task_id))
     }
 
-    /// The pipeline itself is not part of this release: the job kind is not
-    /// registered with the worker, so runs wait, `queued`, for a worker that
-    /// knows them (and the reaper fails the ones that wait too long).
+    /// The pipeline (build, validate, push, the final transaction) arrives
+    /// with the publication issue; until then the kind is not registered with
+    /// the worker, so a run started by a withdrawal waits, `queued`.
     async fn run(&self, _ctx: &JobContext) -> Result<(), JobError> {
         Err(JobError::Fatal(format!(
             "publication.run for task {} is not available in this build",

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use tower_sessions::Session;
 
 use super::service::{self, Decision};
+use crate::access::permissions as perm;
 use crate::advisories::caller::{Caller, checked_id};
 use crate::advisories::service::ServiceError;
 use crate::audit::access_log::RequestOrigin;
@@ -22,7 +23,7 @@ use crate::auth::session_error;
 use crate::db::Tx;
 use crate::web::AppState;
 use crate::web::context::PageContext;
-use crate::web::error::AppError;
+use crate::web::error::{AppError, with_detail};
 use crate::web::flash::{self, Level};
 use crate::web::htmx::Fragment;
 use crate::web::routes;
@@ -166,6 +167,10 @@ pub async fn decide(
             // about the form.
             let mut tx = caller.begin(&state).await?;
             caller.visible(&mut tx, public_id).await?;
+            // Authorization before validation (20 §2.1 step 4).
+            if !perm::can_review(Some(&caller.actor)) {
+                return Err(AppError::Forbidden(ctx.t(service::refusal::NOT_REVIEWER)));
+            }
             return Err(AppError::BadRequest(ctx.t.t_with(
                 "review-unknown-decision",
                 &[("decision", FluentValue::from(other))],
@@ -220,7 +225,10 @@ impl Answer<'_> {
             Err(ServiceError::Forbidden(key)) => return Err(AppError::Forbidden(t(&key))),
             Err(ServiceError::Invalid(errors)) => {
                 let messages: Vec<String> = errors.iter().map(|e| t(&e.message)).collect();
-                return Err(AppError::BadRequest(messages.join(" ")));
+                return Ok(with_detail(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    messages.join(" "),
+                ));
             }
             Err(e) => return Err(e.into()),
         };

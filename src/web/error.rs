@@ -26,6 +26,13 @@ use crate::i18n::{Lang, Translator};
 #[derive(Clone, Debug)]
 pub struct ErrorDetail(pub String);
 
+/// An error answer with `status` whose page (or fragment) says `message`.
+pub fn with_detail(status: StatusCode, message: String) -> Response {
+    let mut resp = status.into_response();
+    resp.extensions_mut().insert(ErrorDetail(message));
+    resp
+}
+
 /// A local page the error page offers to go back to and try again.
 #[derive(Clone, Debug)]
 pub struct RetryLink(pub String);
