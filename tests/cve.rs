@@ -308,8 +308,9 @@ fn field_error<T: std::fmt::Debug>(r: Result<T, ServiceError>) -> (String, Strin
 
 // Every refusal of `request_cve` has its own message, and changes nothing:
 // grantees whatever else they are (the Jetty team member holds only a
-// collaborator grant here), the wrong lifecycle state, a ban, an assigned
-// CVE, a queued request.
+// collaborator grant here) are forbidden; an owner is refused by the
+// advisory's state (ruling 8: a flash, not an error page): the wrong
+// lifecycle state, a ban, an assigned CVE, a queued request.
 #[tokio::test]
 async fn inv_cve_2_request_cve_refusals_each_say_why() {
     let w = World::new().await;
@@ -327,8 +328,14 @@ async fn inv_cve_2_request_cve_refusals_each_say_why() {
         .await
         .unwrap();
         assert_eq!(
-            forbidden(w.request(&w.owner, &other).await),
+            invalid_state(w.request(&w.owner, &other).await),
             refusal::WRONG_STATE
+        );
+        // A non-owner who sees it is refused as such, whatever the state.
+        grant(w.pool(), &other, "erin@example.org", "viewer").await;
+        assert_eq!(
+            forbidden(w.request(&w.viewer, &other).await),
+            refusal::NOT_OWNER
         );
     }
     let banned = w.another("banned").await;
@@ -338,20 +345,20 @@ async fn inv_cve_2_request_cve_refusals_each_say_why() {
     )
     .await;
     assert_eq!(
-        forbidden(w.request(&w.owner, &banned).await),
+        invalid_state(w.request(&w.owner, &banned).await),
         refusal::BANNED
     );
 
     let assigned = w.another("assigned").await;
     w.reserve(&assigned, "CVE-2026-0001").await.unwrap();
     assert_eq!(
-        forbidden(w.request(&w.admin, &assigned).await),
+        invalid_state(w.request(&w.admin, &assigned).await),
         refusal::ASSIGNED
     );
 
     w.request(&w.owner, &w.id).await.unwrap();
     assert_eq!(
-        forbidden(w.request(&w.owner, &w.id).await),
+        invalid_state(w.request(&w.owner, &w.id).await),
         refusal::PENDING
     );
     assert_eq!(w.requests(&w.id).await.len(), 1);
@@ -373,6 +380,57 @@ async fn inv_cve_2_request_cve_refusals_each_say_why() {
     ));
 }
 
+// Q-6: a withdrawal cancels the queued request, and the advisory stays
+// `published` until the push succeeds; meanwhile (`withdrawn_reason` set)
+// an owner may not open a new request: refused by state, with its own
+// message, nothing written. Once the withdrawal is undone, requesting works
+// again.
+#[tokio::test]
+async fn q_6_no_cve_request_while_a_withdrawal_is_in_flight() {
+    let w = World::new().await;
+    w.exec(
+        "UPDATE advisory SET state = 'published' WHERE advisory_id = $1",
+        &w.id,
+    )
+    .await;
+    w.request(&w.owner, &w.id).await.unwrap();
+    let mut tx = w.tx(&w.admin).await;
+    let row = w.locked(&mut tx, &w.admin, &w.id).await;
+    cve::cancel_open_cve_request(
+        &mut tx,
+        w.ctx(&w.admin),
+        &row,
+        "Advisory withdrawn: not a vulnerability",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    w.exec(
+        "UPDATE advisory SET withdrawn_reason = 'Not a vulnerability' WHERE advisory_id = $1",
+        &w.id,
+    )
+    .await;
+    for who in [&w.owner, &w.admin] {
+        assert_eq!(
+            invalid_state(w.request(who, &w.id).await),
+            refusal::WITHDRAWING
+        );
+    }
+    assert_eq!(
+        forbidden(w.request(&w.viewer, &w.id).await),
+        refusal::NOT_OWNER
+    );
+    assert_eq!(w.requests(&w.id).await.len(), 1);
+    assert_eq!(w.audits(&w.id, "cve.requested").await, 1);
+    // Un-withdrawn (the reason cleared): requests are open again.
+    w.exec(
+        "UPDATE advisory SET withdrawn_reason = '' WHERE advisory_id = $1",
+        &w.id,
+    )
+    .await;
+    w.request(&w.owner, &w.id).await.unwrap();
+}
+
 // INV-CVE-1: two requests from two connections at once: the advisory lock
 // serialises them, one task is queued and the other caller is refused
 // cleanly; the partial unique index refuses a second queued row outright.
@@ -384,7 +442,7 @@ async fn inv_cve_1_two_concurrent_requests_queue_one_task() {
     let queued = outcomes.iter().filter(|o| o.is_ok()).count();
     assert_eq!(queued, 1, "{outcomes:?}");
     let refused = outcomes.into_iter().find(Result::is_err).unwrap();
-    assert_eq!(forbidden(refused), refusal::PENDING);
+    assert_eq!(invalid_state(refused), refusal::PENDING);
     assert_eq!(
         w.requests(&w.id).await,
         [("queued".to_owned(), String::new())]
@@ -580,7 +638,10 @@ async fn inv_cve_3_bans_are_set_on_rejection_and_lifted_by_admins_only() {
         [("Not a vulnerability.".to_owned(), false)]
     );
     assert_eq!(w.audits(&w.id, "cve.request_banned").await, 1);
-    assert_eq!(forbidden(w.request(&w.owner, &w.id).await), refusal::BANNED);
+    assert_eq!(
+        invalid_state(w.request(&w.owner, &w.id).await),
+        refusal::BANNED
+    );
 
     let unban = |who: &'static str| {
         let w = &w;
@@ -1168,15 +1229,33 @@ async fn cve_actions_by_role_over_http() {
     assert!(page.body.contains("CVE requested."), "{}", page.body);
     assert!(page.body.contains("id=\"cve-queued\""));
     assert!(!page.body.contains("id=\"cve-request\""));
+    // A second click is refused by state: back to the panel with a flash
+    // (ruling 8), or 409 with the panel for htmx.
     let again = w.post(&w.bob, &request, &[], false).await;
-    assert_eq!(again.status, 403);
+    assert_eq!(again.status, 303, "{}", again.body);
+    let page = w.bob.follow(again).await;
+    assert!(
+        page.body
+            .contains("A CVE request is already pending for this advisory."),
+        "{}",
+        page.body
+    );
+    let again = w.post(&w.bob, &request, &[], true).await;
+    assert_eq!(again.status, 409, "{}", again.body);
     assert!(
         again
             .body
-            .contains("A CVE request is already pending for this advisory."),
-        "{}",
-        again.body
+            .contains("A CVE request is already pending for this advisory.")
     );
+    let tasks: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cve_request_task t JOIN advisory a ON a.id = t.advisory_id
+         WHERE a.advisory_id = $1",
+    )
+    .bind(&w.id)
+    .fetch_one(&w.site.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(tasks, 1);
 
     let task = w.queued_task().await;
     let transition = w.path(&format!("requests/{task}/transition/"));
@@ -1556,4 +1635,178 @@ async fn the_admin_cve_page_is_for_admins() {
         .post(&w.site.url(&resolve), &[("outcome", "reassigned")], &[])
         .await;
     assert_eq!(forged.status, 403);
+}
+
+// 20-lifecycle §2.3: orphan-registry notes are never posted. The `replaced`
+// resolution stores the admin's resolution notes on the reserved request it
+// creates; the advisory's CVE panel shows no reservation's notes, to anyone
+// who can see the advisory, while rejection notes stay public there.
+#[tokio::test]
+#[expect(clippy::too_many_lines, reason = "one scenario, step by step")]
+async fn orphan_resolution_notes_stay_off_the_advisory_page() {
+    let w = Web::new().await;
+    w.post(&w.bob, &w.path("request/"), &[], false).await;
+    let task = w.queued_task().await;
+    let reserved = w
+        .post(
+            &w.alice,
+            &w.path(&format!("requests/{task}/transition/")),
+            &[("status", "reserved"), ("cve_id", "CVE-2026-3000")],
+            false,
+        )
+        .await;
+    assert_eq!(reserved.status, 303, "{}", reserved.body);
+    let unassigned = w
+        .post(
+            &w.alice,
+            &w.path("unassign/"),
+            &[("reason", "Wrong product")],
+            false,
+        )
+        .await;
+    assert_eq!(unassigned.status, 303, "{}", unassigned.body);
+    let orphan: i64 =
+        sqlx::query_scalar("SELECT id FROM orphan_cve WHERE cve_id = 'CVE-2026-3000'")
+            .fetch_one(&w.site.db.pool)
+            .await
+            .unwrap();
+    let marked = w
+        .post(
+            &w.alice,
+            &format!("/admin/orphans/{orphan}/mark-rejected/"),
+            &[("notes", "Marked per CNA ticket 4711")],
+            false,
+        )
+        .await;
+    assert_eq!(marked.status, 303, "{}", marked.body);
+    let redactor = Redactor::default();
+    let owner = w.site.actor("bob@example.org").await;
+    let mut tx = w.site.db.pool.begin().await.unwrap();
+    let row = repo::load(&mut tx, &w.id, Some(&owner), true)
+        .await
+        .unwrap()
+        .unwrap();
+    let disposition = cve::reattach_newest_orphan(
+        &mut tx,
+        Ctx {
+            actor: &owner,
+            origin: None,
+            redactor: &redactor,
+        },
+        &row,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(disposition, OrphanDisposition::QueuedAdminTask);
+    let reassignment: i64 = sqlx::query_scalar("SELECT id FROM orphan_cve_reassignment_task")
+        .fetch_one(&w.site.db.pool)
+        .await
+        .unwrap();
+    let resolved = w
+        .post(
+            &w.alice,
+            &format!("/admin/orphans/reassignment/{reassignment}/resolve/"),
+            &[
+                ("outcome", "replaced"),
+                ("replacement_cve_id", "CVE-2026-3001"),
+                ("notes", "Replacement per CNA ticket 8842"),
+            ],
+            false,
+        )
+        .await;
+    assert_eq!(resolved.status, 303, "{}", resolved.body);
+    // The notes are stored on the reserved request, as the spec says...
+    let notes: String =
+        sqlx::query_scalar("SELECT notes FROM cve_request_task WHERE cve_id = 'CVE-2026-3001'")
+            .fetch_one(&w.site.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(notes, "Replacement per CNA ticket 8842");
+    // ...and no advisory page shows them, nor the mark-rejected notes.
+    for b in [&w.erin, &w.dave, &w.bob, &w.alice] {
+        let page = w.detail(b).await;
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains("<strong>CVE-2026-3001</strong>"));
+        assert!(
+            !page.body.contains("CNA ticket 8842"),
+            "resolution notes leak: {}",
+            page.body
+        );
+        assert!(!page.body.contains("CNA ticket 4711"));
+    }
+
+    // Rejection notes are public: the viewer sees them in the panel.
+    w.post(
+        &w.alice,
+        &w.path("unassign/"),
+        &[("reason", "Replaced again")],
+        false,
+    )
+    .await;
+    w.post(&w.bob, &w.path("request/"), &[], false).await;
+    let task = w.queued_task().await;
+    let rejected = w
+        .post(
+            &w.alice,
+            &w.path(&format!("requests/{task}/transition/")),
+            &[("status", "rejected"), ("notes", "Out of scope for a CVE")],
+            false,
+        )
+        .await;
+    assert_eq!(rejected.status, 303, "{}", rejected.body);
+    let page = w.detail(&w.erin).await;
+    assert!(
+        page.body
+            .contains("<blockquote class=\"cve-notes\">Out of scope for a CVE</blockquote>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("CNA ticket 8842"));
+}
+
+// Q-6 on the advisory page: while a withdrawal is in flight (the advisory
+// still `published`, `withdrawn_reason` set) the panel offers no request
+// and says why; a form posted anyway comes back with a flash (ruling 8),
+// or 409 for htmx, and queues nothing.
+#[tokio::test]
+async fn q_6_the_panel_closes_requests_while_a_withdrawal_is_in_flight() {
+    let w = Web::new().await;
+    sqlx::query(
+        "UPDATE advisory SET state = 'published', withdrawn_reason = 'Not a vulnerability'
+         WHERE advisory_id = $1",
+    )
+    .bind(&w.id)
+    .execute(&w.site.db.pool)
+    .await
+    .unwrap();
+    let page = w.detail(&w.bob).await;
+    assert_eq!(page.status, 200);
+    assert!(!page.body.contains("id=\"cve-request\""), "{}", page.body);
+    assert!(
+        page.body
+            .contains("A withdrawal of this advisory is in progress"),
+        "{}",
+        page.body
+    );
+    let request = w.path("request/");
+    let refused = w.post(&w.bob, &request, &[], false).await;
+    assert_eq!(refused.status, 303, "{}", refused.body);
+    let page = w.bob.follow(refused).await;
+    assert!(
+        page.body
+            .contains("This advisory is being withdrawn; a CVE cannot be requested for it."),
+        "{}",
+        page.body
+    );
+    let refused = w.post(&w.bob, &request, &[], true).await;
+    assert_eq!(refused.status, 409, "{}", refused.body);
+    assert!(refused.body.contains("This advisory is being withdrawn"));
+    // A viewer is still simply not allowed.
+    assert_eq!(w.post(&w.erin, &request, &[], false).await.status, 403);
+    let tasks: i64 = sqlx::query_scalar("SELECT count(*) FROM cve_request_task")
+        .fetch_one(&w.site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(tasks, 0);
 }

@@ -8,6 +8,7 @@ cve-hint-assigned = A CVE is assigned to this advisory.
 cve-hint-pending = CVE reservation pending: the administrators will reserve a CVE or answer the request.
 cve-hint-banned = CVE requests are disabled for this advisory.
 cve-hint-available = No CVE yet. Owners can request one from the Eclipse Foundation, as its CNA.
+cve-hint-withdrawing = A withdrawal of this advisory is in progress; CVE requests are closed meanwhile.
 cve-hint-dismissed = CVE requests are closed while the advisory is dismissed.
 cve-hint-none = No CVE assigned.
 cve-requested-by = Requested by { $who } on { $when }
@@ -53,6 +54,7 @@ cve-resolved-flash = Reassignment resolved: the advisory holds { $cve }.
 # Refusals (20-lifecycle §8)
 cve-refused-not-owner = Only the advisory's owners (its project's security team and the administrators) may request a CVE.
 cve-refused-state = A CVE can be requested only for a draft or a published advisory.
+cve-refused-withdrawing = This advisory is being withdrawn; a CVE cannot be requested for it.
 cve-refused-banned = CVE requests are disabled for this advisory.
 cve-refused-assigned = This advisory already has a CVE assigned.
 cve-refused-pending = A CVE request is already pending for this advisory.

@@ -8,6 +8,7 @@ cve-hint-assigned = Un CVE est attribué à cet avis.
 cve-hint-pending = Réservation de CVE en attente : les administrateurs vont réserver un CVE ou répondre à la demande.
 cve-hint-banned = Les demandes de CVE sont désactivées pour cet avis.
 cve-hint-available = Pas encore de CVE. Les propriétaires peuvent en demander un à l'Eclipse Foundation, en sa qualité de CNA.
+cve-hint-withdrawing = Le retrait de cet avis est en cours ; les demandes de CVE sont fermées en attendant.
 cve-hint-dismissed = Les demandes de CVE sont fermées tant que l'avis est écarté.
 cve-hint-none = Aucun CVE attribué.
 cve-requested-by = Demandé par { $who } le { $when }
@@ -53,6 +54,7 @@ cve-resolved-flash = Réattribution traitée : l'avis porte { $cve }.
 # Refus (20-lifecycle §8)
 cve-refused-not-owner = Seuls les propriétaires de l'avis (l'équipe de sécurité de son projet et les administrateurs) peuvent demander un CVE.
 cve-refused-state = Un CVE ne peut être demandé que pour un avis en brouillon ou publié.
+cve-refused-withdrawing = Cet avis est en cours de retrait ; aucun CVE ne peut être demandé pour lui.
 cve-refused-banned = Les demandes de CVE sont désactivées pour cet avis.
 cve-refused-assigned = Un CVE est déjà attribué à cet avis.
 cve-refused-pending = Une demande de CVE est déjà en attente pour cet avis.

@@ -6,6 +6,7 @@
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
+use super::service;
 use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, State};
 use crate::access::privacy::user_label;
 use crate::advisories::pages::{iso, when};
@@ -80,7 +81,9 @@ pub struct Panel {
     pub queued: Option<RequestView>,
     /// Every request, newest first (the queued one included).
     pub history: Vec<RequestView>,
-    /// P-10.
+    /// A withdrawal is in flight (Q-6): no new request meanwhile.
+    pub withdrawing: bool,
+    /// P-10, and no withdrawal in flight.
     pub can_request: bool,
     /// An admin, with a queued request to decide (P-12).
     pub can_decide: bool,
@@ -155,7 +158,14 @@ pub async fn load(
     }
     let tasks = sqlx::query_as!(
         TaskRow,
-        r#"SELECT t.id, t.status, t.cve_id, t.notes, t.created_at, t.finished_at,
+        // Rejection notes are public (20-lifecycle §2.3), and so is the
+        // dismissal or withdrawal reason a cancellation carries; a
+        // reservation's notes may be an admin's orphan-registry resolution
+        // notes, which are never shown, so they do not leave the database.
+        r#"SELECT t.id, t.status, t.cve_id,
+                  CASE WHEN t.status IN ('rejected', 'cancelled') THEN t.notes ELSE '' END
+                      AS "notes!",
+                  t.created_at, t.finished_at,
                   t.requested_by, r.display_name AS "requester_name?", r.email AS "requester_email?",
                   t.assignee, s.display_name AS "assignee_name?", s.email AS "assignee_email?"
            FROM cve_request_task t
@@ -194,7 +204,8 @@ pub async fn load(
     let mut facts = facts.clone();
     facts.has_queued_cve_request = panel.queued.is_some();
     let actor = Some(actor);
-    panel.can_request = perm::can_request_cve(actor, &facts);
+    panel.withdrawing = service::withdrawal_in_flight(row);
+    panel.can_request = perm::can_request_cve(actor, &facts) && !panel.withdrawing;
     panel.can_decide = perm::can_review(actor) && panel.queued.is_some();
     panel.can_unassign = perm::can_unassign_cve(actor) && !panel.assigned.is_empty();
     panel.can_unban = perm::can_review(actor) && panel.banned;
@@ -203,7 +214,7 @@ pub async fn load(
 }
 
 /// The request state of 50-web-ui §6.2 (`assigned`, `banned`, `pending`,
-/// `available`, `not_allowed`) as one line.
+/// `available`, `not_allowed`, the last told apart by why) as one line.
 fn hint(panel: &Panel, state: State) -> &'static str {
     if !panel.assigned.is_empty() {
         "cve-hint-assigned"
@@ -213,6 +224,8 @@ fn hint(panel: &Panel, state: State) -> &'static str {
         "cve-hint-banned"
     } else if panel.can_request {
         "cve-hint-available"
+    } else if panel.withdrawing && state == State::Published {
+        "cve-hint-withdrawing"
     } else if state == State::Dismissed {
         "cve-hint-dismissed"
     } else {

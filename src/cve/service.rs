@@ -48,6 +48,8 @@ pub mod refusal {
     pub const NOT_OWNER: &str = "cve-refused-not-owner";
     /// Requests are for drafts and published advisories only.
     pub const WRONG_STATE: &str = "cve-refused-state";
+    /// a withdrawal is in flight; its queued request was cancelled.
+    pub const WITHDRAWING: &str = "cve-refused-withdrawing";
     /// INV-CVE-3: an admin banned requests on this advisory.
     pub const BANNED: &str = "cve-refused-banned";
     /// INV-CVE-2: a CVE is assigned already.
@@ -629,10 +631,13 @@ async fn visible_locked(
 }
 
 /// `request_cve` (20-lifecycle §8.1): an owner asks the admins for a CVE.
-/// Refused, each with its own message, for a non-owner, outside draft and
-/// published, while requests are banned (INV-CVE-3), while a CVE is
-/// assigned (INV-CVE-2) and while a request is queued (INV-CVE-1). Returns
-/// the task id.
+/// Refused, each with its own message: `Forbidden` for a non-owner; for an
+/// owner, `InvalidState` (ruling 8: a flash, not an error page, since a
+/// double click lands here) outside draft and published, while a
+/// withdrawal is in flight (Q-6 cancelled the queued request; the state
+/// stays `published` until the push succeeds), while requests are banned
+/// (INV-CVE-3), while a CVE is assigned (INV-CVE-2) and while a request is
+/// queued (INV-CVE-1). Returns the task id.
 pub async fn request_cve(
     conn: &mut PgConnection,
     ctx: Ctx<'_>,
@@ -640,23 +645,27 @@ pub async fn request_cve(
 ) -> Result<i64, ServiceError> {
     let (row, facts) = visible_locked(conn, ctx, public_id).await?;
     let actor = Some(ctx.actor);
-    let refusal = if perm::role(actor, &facts) != Some(perm::Role::Owner) {
-        Some(refusal::NOT_OWNER)
-    } else if !matches!(facts.state, State::Draft | State::Published) {
+    if perm::role(actor, &facts) != Some(perm::Role::Owner) {
+        return Err(ServiceError::Forbidden(refusal::NOT_OWNER.into()));
+    }
+    let refusal = if !matches!(facts.state, State::Draft | State::Published) {
         Some(refusal::WRONG_STATE)
+    } else if withdrawal_in_flight(&row) {
+        Some(refusal::WITHDRAWING)
     } else if facts.cve_requests_banned {
         Some(refusal::BANNED)
     } else if !facts.assigned_cve_id_blank {
         Some(refusal::ASSIGNED)
     } else if facts.has_queued_cve_request {
         Some(refusal::PENDING)
-    } else if !perm::can_request_cve(actor, &facts) {
-        Some(refusal::NOT_OWNER)
     } else {
         None
     };
     if let Some(key) = refusal {
-        return Err(ServiceError::Forbidden(key.into()));
+        return Err(ServiceError::InvalidState(key.into()));
+    }
+    if !perm::can_request_cve(actor, &facts) {
+        return Err(ServiceError::Forbidden(refusal::NOT_OWNER.into()));
     }
     insert_request(conn, ctx, row.id, json!({"project": row.project_slug}))
         .await
@@ -666,10 +675,17 @@ pub async fn request_cve(
             ServiceError::Database(sqlx::Error::Database(db))
                 if db.constraint() == Some("cve_request_task_one_queued_idx") =>
             {
-                ServiceError::Forbidden(refusal::PENDING.into())
+                ServiceError::InvalidState(refusal::PENDING.into())
             }
             other => other,
         })
+}
+
+/// A withdrawal was started and has not completed: `withdrawn_reason` is
+/// set while the advisory is still `published` (20-lifecycle §10.1); a
+/// completed withdrawal is `dismissed`, refused by state.
+pub fn withdrawal_in_flight(row: &AdvisoryRow) -> bool {
+    !row.withdrawn_reason.trim().is_empty()
 }
 
 /// What an admin does with a queued request (20-lifecycle §8.2), as typed.
