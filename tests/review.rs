@@ -12,7 +12,8 @@
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    reason = "tests fail loudly on purpose"
+    clippy::too_many_lines,
+    reason = "tests fail loudly on purpose, and walk whole scenarios"
 )]
 
 mod common;
