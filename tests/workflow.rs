@@ -339,10 +339,10 @@ impl W {
             Act::Dismiss => dismissal::dismiss_advisory(&mut tx, ctx, id, text)
                 .await
                 .map(|d| d == Dismissal::AlreadyDismissed),
-            Act::Reopen => dismissal::reopen_advisory(&mut tx, ctx, id)
+            Act::Reopen => dismissal::reopen_advisory(&mut tx, ctx, id, true)
                 .await
                 .map(|_| false),
-            Act::Withdraw => withdrawal::withdraw_advisory(&mut tx, ctx, id, text)
+            Act::Withdraw => withdrawal::withdraw_advisory(&mut tx, ctx, id, text, true)
                 .await
                 .map(|_| false),
             Act::RequestWithdrawal => withdrawal::request_withdrawal(&mut tx, ctx, id, text)
@@ -353,7 +353,7 @@ impl W {
                     .await
                     .map(|()| false)
             }
-            Act::ApproveWithdrawal => withdrawal::approve_withdrawal(&mut tx, ctx, id)
+            Act::ApproveWithdrawal => withdrawal::approve_withdrawal(&mut tx, ctx, id, true)
                 .await
                 .map(|_| false),
             Act::RequestReassignment => {
@@ -819,7 +819,7 @@ async fn an_admin_dismissal_orphans_the_cve_and_reopening_reattaches_it() {
     );
 
     let mut tx = w.pool().begin().await.unwrap();
-    let reopened = dismissal::reopen_advisory(&mut tx, w.ctx(&w.bob), &id)
+    let reopened = dismissal::reopen_advisory(&mut tx, w.ctx(&w.bob), &id, true)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -998,9 +998,10 @@ async fn inv_withdraw_pins_a_version_with_the_reason_and_cancels_the_cve_request
     )
     .await;
     let mut tx = w.pool().begin().await.unwrap();
-    let started = withdrawal::withdraw_advisory(&mut tx, w.ctx(&w.mia), &id, " Not exploitable. ")
-        .await
-        .unwrap();
+    let started =
+        withdrawal::withdraw_advisory(&mut tx, w.ctx(&w.mia), &id, " Not exploitable. ", true)
+            .await
+            .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(started.version, Some(2));
 
@@ -1058,7 +1059,7 @@ async fn inv_withdraw_pins_a_version_with_the_reason_and_cancels_the_cve_request
     // INV-CONCURRENCY-1: a second withdrawal while the run is queued is
     // refused and changes nothing.
     let mut tx = w.pool().begin().await.unwrap();
-    let again = withdrawal::withdraw_advisory(&mut tx, w.ctx(&w.admin), &id, "Again.").await;
+    let again = withdrawal::withdraw_advisory(&mut tx, w.ctx(&w.admin), &id, "Again.", true).await;
     assert!(
         matches!(&again, Err(ServiceError::InvalidState(m)) if m == "lifecycle-error-publication-in-progress"),
         "{again:?}"
@@ -1196,7 +1197,7 @@ async fn inv_withdraw_unwithdraw_republishes_and_brings_the_cve_back() {
     )
     .await;
     let mut tx = w.pool().begin().await.unwrap();
-    let done = dismissal::reopen_advisory(&mut tx, w.ctx(&w.mia), &id)
+    let done = dismissal::reopen_advisory(&mut tx, w.ctx(&w.mia), &id, true)
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -2032,4 +2033,358 @@ async fn inv_auth_9_an_edit_form_project_change_accepts_a_pending_request() {
     let cleared = w.ledger(&id, "advisory.reassignment_request_cleared").await;
     assert_eq!(cleared.len(), 1);
     assert_eq!(cleared[0].3["cause"], "accepted");
+}
+
+// ---------------------------------------------------------------------------
+// Review of issue #7: the fixes, each with the case that showed the defect.
+
+/// The id of the `unsorted` routing project.
+async fn unsorted(pool: &PgPool) -> Uuid {
+    let mut conn = pool.acquire().await.unwrap();
+    projects::ensure_unsorted(&mut conn, ADMIN_GROUP)
+        .await
+        .unwrap();
+    sqlx::query_scalar("SELECT id FROM project WHERE slug = 'unsorted'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap()
+}
+
+fn needs_step_up<T>(r: &Result<T, ServiceError>) -> bool {
+    matches!(r, Err(ServiceError::Forbidden(m)) if m == "lifecycle-error-step-up-required")
+}
+
+fn is_unknown_project<T: std::fmt::Debug>(r: &Result<T, ServiceError>) -> bool {
+    matches!(r, Err(ServiceError::Invalid(errors))
+        if errors.iter().any(|e| e.message == "lifecycle-error-unknown-project"))
+}
+
+// 10 §9.4, INV-PROJECT-2: `unsorted` only routes triage reports. A draft's
+// owner cannot suggest it, and an admin cannot resolve a request into it
+// (the picker does not offer it; the service refuses it as no project).
+#[tokio::test]
+async fn inv_project_2_no_draft_is_reassigned_to_unsorted() {
+    let w = W::new().await;
+    let unsorted = unsorted(w.pool()).await;
+    let id = w.advisory(w.theia).await;
+
+    let mut tx = w.pool().begin().await.unwrap();
+    let suggested = reassignment::request_admin_reassignment(
+        &mut tx,
+        w.ctx(&w.bob),
+        &id,
+        "Nobody's.",
+        Some(unsorted),
+    )
+    .await;
+    assert!(is_unknown_project(&suggested), "{suggested:?}");
+    drop(tx);
+    let pending: bool = w
+        .scalar(
+            "SELECT reassignment_requested_at IS NOT NULL FROM advisory WHERE advisory_id = $1",
+            &id,
+        )
+        .await;
+    assert!(!pending, "the refusal changed nothing");
+
+    w.set(&id, Setup::DraftRequested, &w.bob).await;
+    let mut tx = w.pool().begin().await.unwrap();
+    let resolved =
+        reassignment::resolve_admin_reassignment(&mut tx, w.ctx(&w.admin), &id, Some(unsorted))
+            .await;
+    assert!(is_unknown_project(&resolved), "{resolved:?}");
+    drop(tx);
+    let slug: String = w
+        .scalar(
+            "SELECT p.slug FROM advisory a JOIN project p ON p.id = a.project_id
+             WHERE a.advisory_id = $1",
+            &id,
+        )
+        .await;
+    assert_eq!(slug, "ecd.theia");
+
+    // A suggestion of `unsorted` stored before it was refused is refused
+    // when accepted as well.
+    w.sql(
+        "UPDATE advisory SET reassignment_suggested_project_id =
+                (SELECT id FROM project WHERE slug = 'unsorted') WHERE advisory_id = $1",
+        &id,
+    )
+    .await;
+    let mut tx = w.pool().begin().await.unwrap();
+    let accepted =
+        reassignment::resolve_admin_reassignment(&mut tx, w.ctx(&w.admin), &id, None).await;
+    assert!(is_unknown_project(&accepted), "{accepted:?}");
+    drop(tx);
+}
+
+// Q-14, §2.1 step 3: the service decides the step-up on the locked row. An
+// un-withdraw, a withdrawal and an approval without a fresh step-up are
+// refused and change nothing; the predicate is still checked first, and a
+// reopen that is no un-withdraw needs none.
+#[tokio::test]
+async fn unwithdraw_withdraw_and_approval_without_a_step_up_are_refused() {
+    let w = W::new().await;
+    let tasks = "SELECT count(*) FROM publication_task t JOIN advisory a ON a.id = t.advisory_id
+                 WHERE a.advisory_id = $1";
+    let versions = "SELECT count(*) FROM advisory_version v JOIN advisory a ON a.id = v.advisory_id
+                    WHERE a.advisory_id = $1";
+
+    let id = w.advisory(w.mature).await;
+    w.set(&id, Setup::Withdrawn, &w.mia).await;
+    let before = w.count(versions, &id).await;
+    let mut tx = w.pool().begin().await.unwrap();
+    let refused = dismissal::reopen_advisory(&mut tx, w.ctx(&w.mia), &id, false).await;
+    assert!(needs_step_up(&refused), "{refused:?}");
+    drop(tx);
+    let (state, from, _) = w.state(&id).await;
+    assert_eq!((state.as_str(), from.as_str()), ("dismissed", "published"));
+    let reason: String = w
+        .scalar(
+            "SELECT withdrawn_reason FROM advisory WHERE advisory_id = $1",
+            &id,
+        )
+        .await;
+    assert_eq!(reason, "Not a vulnerability.");
+    assert_eq!(w.count(tasks, &id).await, 0);
+    assert_eq!(w.count(versions, &id).await, before);
+    assert!(w.ledger(&id, "advisory.reopened").await.is_empty());
+    // A viewer is refused for what they are, not sent to re-authenticate.
+    let mut tx = w.pool().begin().await.unwrap();
+    let viewer = dismissal::reopen_advisory(&mut tx, w.ctx(&w.erin), &id, false).await;
+    assert!(
+        matches!(&viewer, Err(ServiceError::Forbidden(m)) if m == "lifecycle-error-reopen-forbidden"),
+        "{viewer:?}"
+    );
+    drop(tx);
+
+    // Reopening a dismissed draft is no un-withdraw: no step-up.
+    let draft = w.advisory(w.theia).await;
+    w.set(&draft, Setup::Dismissed, &w.bob).await;
+    let mut tx = w.pool().begin().await.unwrap();
+    let restored = dismissal::reopen_advisory(&mut tx, w.ctx(&w.bob), &draft, false).await;
+    assert!(
+        matches!(restored, Ok(Reopened::Restored { .. })),
+        "{restored:?}"
+    );
+    drop(tx);
+
+    // Withdrawing: the predicate, then the step-up, then the reason.
+    let published = w.advisory(w.mature).await;
+    w.set(&published, Setup::Published, &w.mia).await;
+    for reason in ["Bogus.", ""] {
+        let mut tx = w.pool().begin().await.unwrap();
+        let refused =
+            withdrawal::withdraw_advisory(&mut tx, w.ctx(&w.mia), &published, reason, false).await;
+        assert!(needs_step_up(&refused), "{reason:?}: {refused:?}");
+        drop(tx);
+    }
+    let mut tx = w.pool().begin().await.unwrap();
+    let team = withdrawal::withdraw_advisory(&mut tx, w.ctx(&w.dave), &published, "x", false).await;
+    assert!(
+        matches!(&team, Err(ServiceError::Forbidden(m)) if m == "lifecycle-error-withdraw-forbidden"),
+        "{team:?}"
+    );
+    drop(tx);
+    let withdrawn: String = w
+        .scalar(
+            "SELECT withdrawn_reason FROM advisory WHERE advisory_id = $1",
+            &published,
+        )
+        .await;
+    assert_eq!(withdrawn, "");
+    assert_eq!(w.count(tasks, &published).await, 0);
+
+    // Approving a request.
+    let requested = w.advisory(w.theia).await;
+    w.set(&requested, Setup::PublishedRequested, &w.bob).await;
+    let mut tx = w.pool().begin().await.unwrap();
+    let refused = withdrawal::approve_withdrawal(&mut tx, w.ctx(&w.admin), &requested, false).await;
+    assert!(needs_step_up(&refused), "{refused:?}");
+    drop(tx);
+    let pending: bool = w
+        .scalar(
+            "SELECT withdrawal_requested_at IS NOT NULL FROM advisory WHERE advisory_id = $1",
+            &requested,
+        )
+        .await;
+    assert!(pending);
+    assert_eq!(w.count(tasks, &requested).await, 0);
+}
+
+// 20 §2.3: the notes of withdrawal and reassignment requests are internal
+// (collaborator+). The banners tell a viewer that a request is pending, not
+// what it says; a collaborator reads the note.
+#[tokio::test]
+async fn request_notes_are_shown_to_collaborators_not_viewers() {
+    let w = Web::new().await;
+    let dave = world::sign_in(&w.site, "dave").await;
+    let erin = world::sign_in(&w.site, "erin").await;
+    world::grant(&w.site.db.pool, &w.id, "dave@example.org", "collaborator").await;
+    world::grant(&w.site.db.pool, &w.id, "erin@example.org", "viewer").await;
+
+    let done = w
+        .post(
+            &w.bob,
+            "request-reassignment/",
+            &[("note", "Routing secret: see the embargo list.")],
+            false,
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let viewer = erin.get(&w.url("")).await;
+    assert_eq!(viewer.status, 200);
+    assert!(
+        viewer.body.contains("id=\"workflow-reassignment-request\""),
+        "the viewer sees that a request is pending"
+    );
+    assert!(!viewer.body.contains("Routing secret"), "{}", viewer.body);
+    let collaborator = dave.get(&w.url("")).await;
+    assert!(
+        collaborator
+            .body
+            .contains("id=\"workflow-reassignment-request\"")
+    );
+    assert!(collaborator.body.contains("Routing secret"));
+
+    w.sql(
+        "UPDATE advisory SET reassignment_requested_at = NULL, reassignment_requested_by = NULL,
+                reassignment_request_note = '', state = 'published', published_at = now()
+         WHERE advisory_id = $1",
+    )
+    .await;
+    let done = w
+        .post(
+            &w.bob,
+            "request-withdrawal/",
+            &[("note", "Withdrawal secret: the reporter retracted.")],
+            false,
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let viewer = erin.get(&w.url("")).await;
+    assert!(viewer.body.contains("id=\"workflow-withdrawal-request\""));
+    assert!(
+        !viewer.body.contains("Withdrawal secret"),
+        "{}",
+        viewer.body
+    );
+    let collaborator = dave.get(&w.url("")).await;
+    assert!(
+        collaborator
+            .body
+            .contains("id=\"workflow-withdrawal-request\"")
+    );
+    assert!(collaborator.body.contains("Withdrawal secret"));
+}
+
+// A NUL in a project slug, which PostgreSQL refuses in text, is an unknown
+// project, answered before any query: no 500. The request suggests nothing
+// (as for any unknown slug), the admin's pick asks for a project, and a
+// caller who cannot see the advisory still gets 404 (Q-19).
+#[tokio::test]
+async fn a_nul_in_a_project_slug_is_an_unknown_project() {
+    let w = Web::new().await;
+    let alice = world::sign_in(&w.site, "alice").await;
+    let erin = world::sign_in(&w.site, "erin").await;
+
+    let done = w
+        .post(
+            &w.bob,
+            "request-reassignment/",
+            &[("note", "Move it."), ("suggested_project_slug", "\0")],
+            false,
+        )
+        .await;
+    assert_eq!(done.status, 303, "{}", done.body);
+    let suggested: Option<Uuid> = sqlx::query_scalar(
+        "SELECT reassignment_suggested_project_id FROM advisory WHERE advisory_id = $1",
+    )
+    .bind(&w.id)
+    .fetch_one(&w.site.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(suggested, None);
+
+    for htmx in [true, false] {
+        let picked = w
+            .post(
+                &alice,
+                "accept-reassignment/",
+                &[("project_slug", "\0")],
+                htmx,
+            )
+            .await;
+        if htmx {
+            assert_eq!(picked.status, 422, "{}", picked.body);
+            assert!(picked.body.contains("Choose a project"));
+        } else {
+            assert_eq!(picked.status, 303, "{}", picked.body);
+        }
+    }
+    let long = "a".repeat(101);
+    let picked = w
+        .post(
+            &alice,
+            "accept-reassignment/",
+            &[("project_slug", &long)],
+            true,
+        )
+        .await;
+    assert_eq!(picked.status, 422);
+
+    let csrf = erin.get(&w.site.url("/advisories/")).await.csrf();
+    for (tail, field) in [
+        ("request-reassignment/", "suggested_project_slug"),
+        ("accept-reassignment/", "project_slug"),
+    ] {
+        let outsider = erin
+            .post(
+                &w.url(tail),
+                &[("csrf_token", &csrf), ("note", "x"), (field, "\0")],
+                &[],
+            )
+            .await;
+        assert_eq!(outsider.status, 404, "{tail}");
+    }
+}
+
+// INV-PROJECT-2 over HTTP: the admin's picker does not offer `unsorted`,
+// and naming it is refused as an unknown project.
+#[tokio::test]
+async fn the_admin_picker_does_not_offer_unsorted() {
+    let w = Web::new().await;
+    unsorted(&w.site.db.pool).await;
+    let alice = world::sign_in(&w.site, "alice").await;
+    let done = w
+        .post(
+            &w.bob,
+            "request-reassignment/",
+            &[("note", "Move it."), ("suggested_project_slug", "unsorted")],
+            false,
+        )
+        .await;
+    assert_eq!(done.status, 303);
+    let page = alice.get(&w.url("")).await;
+    assert!(page.body.contains("id=\"workflow-pick-reassignment-form\""));
+    assert!(page.body.contains("value=\"rt.jetty\""));
+    assert!(!page.body.contains("value=\"unsorted\""), "{}", page.body);
+    let refused = w
+        .post(
+            &alice,
+            "accept-reassignment/",
+            &[("project_slug", "unsorted")],
+            true,
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("This project does not exist."));
+    let slug: String = sqlx::query_scalar(
+        "SELECT p.slug FROM advisory a JOIN project p ON p.id = a.project_id WHERE a.advisory_id = $1",
+    )
+    .bind(&w.id)
+    .fetch_one(&w.site.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(slug, "ecd.theia");
 }

@@ -95,6 +95,7 @@ lifecycle-error-no-reassignment-request = There is no pending reassignment reque
 lifecycle-error-choose-project = Choose a project to assign this advisory to.
 lifecycle-error-unknown-project = This project does not exist.
 lifecycle-error-same-project = This advisory is already on that project.
+lifecycle-error-step-up-required = This action needs you to sign in again first. Sign in again, then repeat it.
 
 lifecycle-email-subject-triage-submitted = [{ $id }] new report in triage
 lifecycle-email-subject-triage-promoted = [{ $id }] report accepted as a draft

@@ -95,6 +95,7 @@ lifecycle-error-no-reassignment-request = Aucune demande de réaffectation n’e
 lifecycle-error-choose-project = Choisissez le projet auquel affecter cet avis.
 lifecycle-error-unknown-project = Ce projet n’existe pas.
 lifecycle-error-same-project = Cet avis appartient déjà à ce projet.
+lifecycle-error-step-up-required = Cette action exige que vous vous reconnectiez d’abord. Reconnectez-vous, puis recommencez.
 
 lifecycle-email-subject-triage-submitted = [{ $id }] nouveau signalement en tri
 lifecycle-email-subject-triage-promoted = [{ $id }] signalement accepté comme brouillon

@@ -23,6 +23,10 @@ use crate::audit::{self, Entry};
 /// A reason or note longer than this is refused: it is shown on the page.
 pub const MAX_NOTE_CHARS: usize = 10_000;
 
+/// The refusal of an action that needs a fresh step-up (30-permissions §8)
+/// to a caller who holds none: the services decide on the locked row.
+pub const STEP_UP_REQUIRED: &str = "lifecycle-error-step-up-required";
+
 /// A project as the reassignment workflow names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProjectInfo {

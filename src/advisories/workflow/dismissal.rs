@@ -201,11 +201,14 @@ pub fn is_unwithdraw(dismissed_from_state: Option<State>) -> bool {
 }
 
 /// `reopen_advisory` (§9.3, L-12; §10.4, L-13). Refused with `InvalidState`
-/// once the advisory is no longer dismissed.
+/// once the advisory is no longer dismissed. `stepped_up` says whether the
+/// caller holds a fresh step-up: an un-withdraw, decided on the locked row,
+/// is refused with [`common::STEP_UP_REQUIRED`] without one.
 pub async fn reopen_advisory(
     conn: &mut PgConnection,
     ctx: Ctx<'_>,
     public_id: &str,
+    stepped_up: bool,
 ) -> Result<Reopened, ServiceError> {
     let locked = common::lock(conn, ctx, public_id).await?;
     let facts = &locked.facts;
@@ -225,6 +228,9 @@ pub async fn reopen_advisory(
         return Err(ServiceError::Forbidden(key.into()));
     }
     if is_unwithdraw(facts.dismissed_from_state) {
+        if !stepped_up {
+            return Err(ServiceError::Forbidden(common::STEP_UP_REQUIRED.into()));
+        }
         unwithdraw(conn, ctx, &locked).await
     } else {
         restore(conn, ctx, &locked).await

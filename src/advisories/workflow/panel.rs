@@ -370,9 +370,13 @@ pub async fn load(
     let projects = if perm::can_request_reassignment(me, &facts)
         || perm::can_pick_reassignment_target(me, &facts)
     {
+        // `unsorted` only routes triage reports (10 §9.4, INV-PROJECT-2):
+        // no draft is moved there.
         sqlx::query!(
-            "SELECT slug, name FROM project WHERE id <> $1 ORDER BY lower(name), slug",
-            row.project_id
+            "SELECT slug, name FROM project WHERE id <> $1 AND slug <> $2
+             ORDER BY lower(name), slug",
+            row.project_id,
+            UNSORTED
         )
         .fetch_all(&mut *conn)
         .await?
@@ -441,6 +445,13 @@ fn banners(
     let me = Some(actor);
     let id = row.advisory_id.as_str();
     let show_emails = perm::can_see_user_emails(me, facts);
+    // The request notes are posted as internal comments (§2.3): a viewer
+    // sees that a request is pending, not what it says.
+    let internal = perm::can_see_internal_comment(me, facts);
+    let note = |text: String| if internal { text } else { String::new() };
+    // A suggestion of `unsorted` (from before it was refused) is offered
+    // to nobody.
+    let offered = suggested.as_ref().filter(|s| s.slug != UNSORTED);
     let label = |id: Option<i64>, name: Option<String>, email: Option<String>| {
         let shown = show_emails || id == Some(actor.user_id);
         match (name, email) {
@@ -464,7 +475,7 @@ fn banners(
             ),
             when: when(at),
             iso: iso(at),
-            note: r.withdrawal_request_note,
+            note: note(r.withdrawal_request_note),
             suggested: None,
             actions,
         });
@@ -472,9 +483,9 @@ fn banners(
     if let Some(at) = r.reassignment_requested_at {
         let mut actions = Vec::new();
         if perm::can_pick_reassignment_target(me, facts) {
-            let suggested_slug = suggested.as_ref().map_or("", |p| p.slug.as_str());
+            let suggested_slug = offered.map_or("", |p| p.slug.as_str());
             actions.push(pick_target_form(id, projects.to_vec(), suggested_slug));
-        } else if let Some(s) = &suggested
+        } else if let Some(s) = offered
             && perm::can_accept_reassignment_suggestion(me, facts)
         {
             actions.push(accept_suggestion_form(id, &s.name));
@@ -490,7 +501,7 @@ fn banners(
             ),
             when: when(at),
             iso: iso(at),
-            note: r.reassignment_request_note,
+            note: note(r.reassignment_request_note),
             suggested: suggested.map(|s| s.name),
             actions,
         });
@@ -508,11 +519,7 @@ fn actions(
     let me = Some(actor);
     let id = row.advisory_id.as_str();
     if perm::can_request_reassignment(me, facts) {
-        let offered = projects
-            .into_iter()
-            .filter(|(slug, _)| slug != UNSORTED)
-            .collect();
-        panel.actions.push(request_reassignment_form(id, offered));
+        panel.actions.push(request_reassignment_form(id, projects));
     }
     let dismissable = match facts.state {
         State::Triage => perm::can_triage(me, facts),

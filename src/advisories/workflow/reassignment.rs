@@ -18,6 +18,7 @@ use super::common::{
 };
 use crate::access::permissions::{self as perm, Kind, ReviewStatus, State};
 use crate::advisories::content::{FieldError, FieldErrors};
+use crate::advisories::projects::UNSORTED;
 use crate::advisories::service::{Ctx, ServiceError};
 use crate::audit::catalogue::Action;
 use crate::audit::{self, Entry};
@@ -64,6 +65,14 @@ pub async fn request_admin_reassignment(
             let project = common::project(conn, id)
                 .await?
                 .ok_or_else(|| invalid("suggested_project", "lifecycle-error-unknown-project"))?;
+            // `unsorted` only routes triage reports (10 §9.4, INV-PROJECT-2):
+            // as a draft's home it is no project at all.
+            if project.slug == UNSORTED {
+                return Err(invalid(
+                    "suggested_project",
+                    "lifecycle-error-unknown-project",
+                ));
+            }
             if project.id == row.project_id {
                 return Err(invalid("suggested_project", "lifecycle-error-same-project"));
             }
@@ -163,6 +172,10 @@ async fn resolution_target(
                 ServiceError::Forbidden("lifecycle-error-reassignment-resolve-forbidden".into())
             },
         );
+    }
+    // Authorized: a draft is never moved to `unsorted` (INV-PROJECT-2).
+    if target.slug == UNSORTED {
+        return Err(invalid("project", "lifecycle-error-unknown-project"));
     }
     Ok((target, takes_suggestion))
 }

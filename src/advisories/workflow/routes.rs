@@ -6,7 +6,9 @@
 //! the action's form again on a page of its own, with 422. Withdrawing,
 //! approving a withdrawal and reopening a withdrawal need a fresh step-up
 //! (30-permissions §8, Q-14), asked only of callers the predicate allows,
-//! and returning to the advisory page (a GET), never to the POST.
+//! and returning to the advisory page (a GET), never to the POST. That
+//! pre-check reads the row unlocked; the services decide again on the
+//! locked row, told whether the session holds a fresh step-up.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -21,7 +23,7 @@ use uuid::Uuid;
 
 use super::dismissal::{self, Dismissal, Reopened};
 use super::panel::{self, ActionForm};
-use super::{reassignment, withdrawal};
+use super::{common, reassignment, withdrawal};
 use crate::access::permissions::{self as perm, State as Lifecycle};
 use crate::advisories::caller::{Caller, checked_id};
 use crate::advisories::projects::{self, UNSORTED};
@@ -326,13 +328,20 @@ pub async fn reopen(
     {
         return Ok(go);
     }
+    let fresh = step_up::is_fresh(&session, &state.config).await?;
     let sctx = caller.service_ctx(&state, &origin);
-    let outcome = dismissal::reopen_advisory(&mut tx, sctx, public_id)
+    let outcome = dismissal::reopen_advisory(&mut tx, sctx, public_id, fresh)
         .await
         .map(|done| match done {
             Reopened::Restored { .. } => (Level::Success, ctx.t("lifecycle-flash-reopened")),
             Reopened::Unwithdrawn { .. } => (Level::Success, ctx.t("lifecycle-flash-unwithdrawn")),
         });
+    if needs_step_up(&outcome)
+        && let Err(go) = step_up(&state, &session, public_id, htmx).await
+    {
+        tx.rollback().await?;
+        return Ok(go);
+    }
     Answer {
         session: &session,
         ctx,
@@ -342,6 +351,12 @@ pub async fn reopen(
     }
     .settle(tx, outcome)
     .await
+}
+
+/// Whether the service refused for want of a fresh step-up: the locked row
+/// needed one where the row read before did not.
+fn needs_step_up<T>(outcome: &Result<T, ServiceError>) -> bool {
+    matches!(outcome, Err(ServiceError::Forbidden(m)) if m == common::STEP_UP_REQUIRED)
 }
 
 /// The step-up gate, returning to the advisory page afterwards.
@@ -376,10 +391,17 @@ pub async fn withdraw(
     {
         return Ok(go);
     }
+    let fresh = step_up::is_fresh(&session, &state.config).await?;
     let sctx = caller.service_ctx(&state, &origin);
-    let outcome = withdrawal::withdraw_advisory(&mut tx, sctx, public_id, &form.reason)
+    let outcome = withdrawal::withdraw_advisory(&mut tx, sctx, public_id, &form.reason, fresh)
         .await
         .map(|_| (Level::Success, ctx.t("lifecycle-flash-withdrawal-started")));
+    if needs_step_up(&outcome)
+        && let Err(go) = step_up(&state, &session, public_id, htmx).await
+    {
+        tx.rollback().await?;
+        return Ok(go);
+    }
     let f = typed(panel::withdraw_form(public_id, None), &form.reason);
     Answer {
         session: &session,
@@ -411,10 +433,17 @@ pub async fn approve_withdrawal(
     {
         return Ok(go);
     }
+    let fresh = step_up::is_fresh(&session, &state.config).await?;
     let sctx = caller.service_ctx(&state, &origin);
-    let outcome = withdrawal::approve_withdrawal(&mut tx, sctx, public_id)
+    let outcome = withdrawal::approve_withdrawal(&mut tx, sctx, public_id, fresh)
         .await
         .map(|_| (Level::Success, ctx.t("lifecycle-flash-withdrawal-approved")));
+    if needs_step_up(&outcome)
+        && let Err(go) = step_up(&state, &session, public_id, htmx).await
+    {
+        tx.rollback().await?;
+        return Ok(go);
+    }
     Answer {
         session: &session,
         ctx,
@@ -506,6 +535,34 @@ pub async fn cancel_withdrawal_request(
     .await
 }
 
+/// Whether `slug` could name a project: the pattern and length of the
+/// `project` table's CHECK. Anything else (a NUL, which PostgreSQL refuses
+/// in text, included) names no project and is answered as an unknown one
+/// without asking the database.
+fn plausible_slug(slug: &str) -> bool {
+    let bytes = slug.as_bytes();
+    let edge = |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    let inner = |b: &u8| edge(b) || matches!(b, b'.' | b'_' | b'-');
+    match (bytes.first(), bytes.last()) {
+        (Some(first), Some(last)) => {
+            bytes.len() <= 100 && edge(first) && edge(last) && bytes.iter().all(inner)
+        }
+        _ => false,
+    }
+}
+
+/// The project `slug` names, if it could name one and does.
+async fn project_by_slug(
+    conn: &mut sqlx::PgConnection,
+    slug: &str,
+) -> Result<Option<projects::Project>, sqlx::Error> {
+    if plausible_slug(slug) {
+        projects::by_slug(conn, slug).await
+    } else {
+        Ok(None)
+    }
+}
+
 /// The projects offered in the request form: all but the current one and
 /// `unsorted` (50-web-ui §6.6).
 async fn offered_projects(
@@ -570,7 +627,7 @@ pub async fn request_reassignment(
     let suggested = if slug.is_empty() || slug == UNSORTED {
         None
     } else {
-        projects::by_slug(&mut tx, slug).await?.map(|p| p.id)
+        project_by_slug(&mut tx, slug).await?.map(|p| p.id)
     };
     let sctx = caller.service_ctx(&state, &origin);
     let outcome =
@@ -687,7 +744,7 @@ pub async fn accept_reassignment(
         // An unknown slug names no project: the service answers it after
         // checking who asks.
         Some(
-            projects::by_slug(&mut tx, slug)
+            project_by_slug(&mut tx, slug)
                 .await?
                 .map_or(Uuid::nil(), |p| p.id),
         )
@@ -726,5 +783,25 @@ mod tests {
         assert!(!is_key("Comments are already locked."));
         assert!(!is_key("plain"));
         assert!(!is_key(""));
+    }
+
+    #[test]
+    fn only_what_the_project_check_allows_is_looked_up() {
+        for ok in ["rt.jetty", "unsorted", "a", "ee4j_x-1.2", &"a".repeat(100)] {
+            assert!(plausible_slug(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "\0",
+            "rt.jetty\0",
+            "Rt.jetty",
+            "-a",
+            "a.",
+            "a b",
+            "é",
+            &"a".repeat(101),
+        ] {
+            assert!(!plausible_slug(bad), "{bad:?}");
+        }
     }
 }

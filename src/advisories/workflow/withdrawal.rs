@@ -5,7 +5,9 @@
 //! other teams request it, and an admin approves or anyone of them cancels.
 //! a withdrawal cancels the open CVE request in the same transaction.
 //!
-//! The step-up of §8 is the route's gate, checked after the predicate.
+//! The step-up of §8 is checked by the services on the locked row, after
+//! the predicate; the routes ask for it beforehand to send the browser to
+//! re-authenticate.
 
 use serde_json::json;
 use sqlx::PgConnection;
@@ -34,16 +36,22 @@ pub struct Withdrawal {
 
 /// `withdraw_advisory` (§10.1, transaction 1): an admin or a member of a
 /// mature-publisher team withdraws a published advisory with a non-blank
-/// reason. Refused while a publication run is queued or running.
+/// reason. Refused while a publication run is queued or running. The
+/// gates in the order of §10.1 on the locked row: the predicate, a fresh
+/// step-up (`stepped_up`, else [`common::STEP_UP_REQUIRED`]), the reason.
 pub async fn withdraw_advisory(
     conn: &mut PgConnection,
     ctx: Ctx<'_>,
     public_id: &str,
     reason: &str,
+    stepped_up: bool,
 ) -> Result<Withdrawal, ServiceError> {
     let locked = common::lock(conn, ctx, public_id).await?;
     if !perm::can_withdraw_published(Some(ctx.actor), &locked.facts) {
         return Err(refusal(ctx, &locked));
+    }
+    if !stepped_up {
+        return Err(ServiceError::Forbidden(common::STEP_UP_REQUIRED.into()));
     }
     let reason = common::note(
         "reason",
@@ -55,11 +63,13 @@ pub async fn withdraw_advisory(
 }
 
 /// `approve_withdrawal` (§10.3): an admin withdraws with the request's note
-/// as the reason ([`DEFAULT_REASON`] when it had none).
+/// as the reason ([`DEFAULT_REASON`] when it had none); without a fresh
+/// step-up (`stepped_up`) it is refused with [`common::STEP_UP_REQUIRED`].
 pub async fn approve_withdrawal(
     conn: &mut PgConnection,
     ctx: Ctx<'_>,
     public_id: &str,
+    stepped_up: bool,
 ) -> Result<Withdrawal, ServiceError> {
     let locked = common::lock(conn, ctx, public_id).await?;
     if !perm::can_approve_withdrawal(Some(ctx.actor), &locked.facts) {
@@ -71,6 +81,9 @@ pub async fn approve_withdrawal(
     }
     if !perm::can_withdraw_published(Some(ctx.actor), &locked.facts) {
         return Err(refusal(ctx, &locked));
+    }
+    if !stepped_up {
+        return Err(ServiceError::Forbidden(common::STEP_UP_REQUIRED.into()));
     }
     let note = locked.extra.withdrawal_request_note.trim();
     let reason = if note.is_empty() {
