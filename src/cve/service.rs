@@ -280,6 +280,19 @@ pub async fn unassign_locked(
     advisory: &AdvisoryRow,
     reason: &str,
 ) -> Result<i64, ServiceError> {
+    let orphan_id = orphan_cve(conn, ctx, advisory, reason).await?;
+    record_action_note(conn, ctx, advisory.id, reason.trim(), true).await?;
+    Ok(orphan_id)
+}
+
+/// `orphan_cve` (§8.5), the core of [`unassign_locked`] without its action
+/// note: a completed withdrawal orphans its CVE this way (§10.1).
+pub async fn orphan_cve(
+    conn: &mut PgConnection,
+    ctx: Ctx<'_>,
+    advisory: &AdvisoryRow,
+    reason: &str,
+) -> Result<i64, ServiceError> {
     let now = cve_columns(conn, advisory.id).await?;
     if now.assigned_cve_id.is_empty() {
         return Err(ServiceError::InvalidState(refusal::NONE_ASSIGNED.into()));
@@ -357,7 +370,6 @@ pub async fn unassign_locked(
             })),
     )
     .await?;
-    record_action_note(conn, ctx, advisory.id, reason, true).await?;
     Ok(orphan_id)
 }
 

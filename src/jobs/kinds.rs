@@ -8,6 +8,7 @@ use crate::notifications::advisory_event::AdvisoryEvent;
 use crate::notifications::comment::{CommentPosted, MentionsAdded};
 use crate::notifications::invitation::NotifyInvitation;
 use crate::notifications::triage_event::TriageEvent;
+use crate::publication::jobs::ReapStaleTasks;
 
 /// The registry of the `worker` process.
 pub fn registry() -> Registry {
@@ -21,4 +22,5 @@ pub fn registry() -> Registry {
         .register::<MentionsAdded>()
         .register::<NotifyInvitation>()
         .register::<TriageEvent>()
+        .register::<ReapStaleTasks>()
 }

@@ -18,6 +18,7 @@ use super::{EnqueueError, NewJob};
 use crate::audit::partitions::MaintainAccessLogPartitions;
 use crate::config::Config;
 use crate::ops::metrics::Metrics;
+use crate::publication::jobs::ReapStaleTasks;
 
 /// A periodic job.
 #[derive(Clone, Debug)]
@@ -29,10 +30,11 @@ pub struct Schedule {
 
 /// The schedules and their default intervals; `SCHEDULE_INTERVALS` may
 /// override an interval by name.
-pub const DEFAULTS: [(&str, Duration); 3] = [
+pub const DEFAULTS: [(&str, Duration); 4] = [
     ("prune-jobs", Duration::from_hours(1)),
     ("ephemeral-sweep", Duration::from_mins(5)),
     ("access-log-partitions", Duration::from_hours(24)),
+    ("publication-task-reaper", Duration::from_mins(10)),
 ];
 
 fn job_for(name: &str) -> Option<fn() -> Result<NewJob, serde_json::Error>> {
@@ -40,6 +42,7 @@ fn job_for(name: &str) -> Option<fn() -> Result<NewJob, serde_json::Error>> {
         "prune-jobs" => Some(|| NewJob::of(&PruneJobs)),
         "ephemeral-sweep" => Some(|| NewJob::of(&SweepEphemeral)),
         "access-log-partitions" => Some(|| NewJob::of(&MaintainAccessLogPartitions)),
+        "publication-task-reaper" => Some(|| NewJob::of(&ReapStaleTasks)),
         _ => None,
     }
 }

@@ -33,3 +33,30 @@ impl Job for PublicationRun {
         )))
     }
 }
+
+/// The stale-task reaper's tick (70-publication §8, INV-PUB-7): fails
+/// publication tasks stuck queued or running past their deadline.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ReapStaleTasks;
+
+impl Job for ReapStaleTasks {
+    const NAME: &'static str = "publication.reap_stale";
+    const MAX_ATTEMPTS: i32 = 3;
+
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        let reaped = super::outcome::reap_stale(
+            &ctx.pool,
+            &ctx.config.redactor(),
+            super::outcome::StaleAfter::default(),
+        )
+        .await?;
+        if reaped.running + reaped.queued > 0 {
+            tracing::warn!(
+                running = reaped.running,
+                queued = reaped.queued,
+                "failed stale publication tasks"
+            );
+        }
+        Ok(())
+    }
+}

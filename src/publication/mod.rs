@@ -6,7 +6,9 @@
 //! advisory: checked under the row lock, then the partial unique index),
 //! INV-VERSION-2 (a task pins the latest version).
 
+pub mod documents;
 pub mod jobs;
+pub mod outcome;
 pub mod service;
 
 pub use service::start;

@@ -180,31 +180,48 @@ pub fn note(
     Ok(text.to_owned())
 }
 
-/// The narrated pair of a dismissal or a withdrawal (§2.2): the descriptive
-/// `advisory.dismissed` and its `advisory.state_changed` twin.
+/// The narrated pair of a dismissal or a completed withdrawal (§2.2, §3.1
+/// L-11): the descriptive `advisory.dismissed` and its
+/// `advisory.state_changed` twin, both marked `withdrawn` for a withdrawal.
 pub async fn audit_dismissed(
     conn: &mut PgConnection,
     ctx: Ctx<'_>,
     row: &AdvisoryRow,
     from_state: &str,
     reason: &str,
+    withdrawn: bool,
 ) -> Result<(), ServiceError> {
     let actor = Some(ctx.actor.user_id);
+    let mut metadata = json!({
+        "advisory_id": row.advisory_id,
+        "project": row.project_slug,
+        "reason": reason,
+        "from_state": from_state,
+    });
+    let mut twin = json!({"narrated": true});
+    if withdrawn {
+        metadata["withdrawn"] = json!(true);
+        twin["withdrawn"] = json!(true);
+    }
     audit::record(
         conn,
         ctx.redactor,
         Entry::new(Action::AdvisoryDismissed, actor, ctx.origin)
             .advisory(row.id)
             .values(Some(json!(from_state)), Some(json!("dismissed")))
-            .metadata(json!({
-                "advisory_id": row.advisory_id,
-                "project": row.project_slug,
-                "reason": reason,
-                "from_state": from_state,
-            })),
+            .metadata(metadata),
     )
     .await?;
-    audit_state_changed(conn, ctx, row.id, from_state, "dismissed", true).await
+    audit::record(
+        conn,
+        ctx.redactor,
+        Entry::new(Action::AdvisoryStateChanged, actor, ctx.origin)
+            .advisory(row.id)
+            .values(Some(json!(from_state)), Some(json!("dismissed")))
+            .metadata(twin),
+    )
+    .await?;
+    Ok(())
 }
 
 /// `advisory.state_changed`; `narrated` when a descriptive row tells the

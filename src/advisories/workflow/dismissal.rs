@@ -102,7 +102,7 @@ async fn mark_dismissed(
     )
     .execute(&mut *conn)
     .await?;
-    common::audit_dismissed(conn, ctx, row, from.as_str(), reason).await?;
+    common::audit_dismissed(conn, ctx, row, from.as_str(), reason, false).await?;
     record_action_note(conn, ctx, row.id, reason, false).await?;
     Ok(())
 }
