@@ -105,6 +105,8 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $lang, "/cve.ftl")),
             "\n",
             include_str!(concat!("../../locales/", $lang, "/lifecycle.ftl")),
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/publication.ftl")),
         )
     };
 }

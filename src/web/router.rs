@@ -150,6 +150,7 @@ pub fn app(state: AppState) -> Router {
             routes::ADMIN_ORPHAN_RESOLVE,
             post(crate::cve::admin::resolve),
         )
+        // publication routes (50 §2.3, §11)
         // workflow routes (20 §9–11)
         .route(
             routes::ADVISORY_DISMISS,

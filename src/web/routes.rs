@@ -81,6 +81,7 @@ pub fn of_cve_admin(route: &str, id: i64) -> String {
         .replace("{task_id}", &id.to_string())
         .replace("{orphan_id}", &id.to_string())
 }
+// publication routes (50 §2.3, §11)
 // workflow routes (20 §9–11)
 /// Dismissal, reopening, withdrawal and reassignment (50-web-ui §2.2).
 pub const ADVISORY_DISMISS: &str = "/advisories/{id}/dismiss/";
