@@ -251,7 +251,9 @@ pub enum Settled {
 }
 
 /// The final transaction of a clean push (§3 step 13, INV-PUB-4), with the
-/// advisory row locked: `published` (first `published_at` kept), or for a
+/// advisory row locked: `published` (the first `published_at` kept; a first
+/// publication is stamped with the run's start, the date its documents
+/// carry), or for a
 /// withdrawal `dismissed` with its CVE orphaned (§10.1, L-11).
 pub async fn succeed(
     pool: &PgPool,
@@ -322,10 +324,11 @@ pub async fn succeed(
         Settled::Withdrawn
     } else {
         sqlx::query!(
-            "UPDATE advisory SET state = 'published', published_at = coalesce(published_at, now()),
+            "UPDATE advisory SET state = 'published', published_at = coalesce(published_at, $2),
                     republish_required = false
              WHERE id = $1",
-            row.id
+            row.id,
+            claimed.started_at
         )
         .execute(&mut *tx)
         .await?;
