@@ -78,6 +78,12 @@ impl HostPattern {
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value (for settings built outside `from_vars`, such as
+    /// a publication repository resolved elsewhere, and tests).
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -172,6 +178,8 @@ pub struct Config {
     pub access_log_retention_enabled: bool,
     /// Outgoing e-mail.
     pub email: EmailConfig,
+    /// The publication repository and its documents' paths.
+    pub publication: PublicationConfig,
     /// Not problems, but worth a line in the log: deprecated spellings in use.
     pub warnings: Vec<String>,
 }
@@ -235,6 +243,90 @@ pub struct EmailConfig {
     pub implicit_tls: bool,
     /// `EMAIL_TIMEOUT`: bounds every SMTP operation (30 s).
     pub timeout: Duration,
+}
+
+/// How an SSH remote's host key is checked (ruling 26).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SshHostKeyPolicy {
+    /// Only hosts already in a known-hosts file (`StrictHostKeyChecking=yes`).
+    Strict,
+    /// Known hosts are verified; an unknown host's key is accepted for the
+    /// run (`StrictHostKeyChecking=accept-new`).
+    AcceptNew,
+}
+
+impl SshHostKeyPolicy {
+    /// The value of ssh's `StrictHostKeyChecking` option.
+    pub fn ssh_option(self) -> &'static str {
+        match self {
+            SshHostKeyPolicy::Strict => "yes",
+            SshHostKeyPolicy::AcceptNew => "accept-new",
+        }
+    }
+}
+
+/// How the publication repository authenticates (`PUB_REPO_AUTH`); the two
+/// are mutually exclusive (INV-PUB-2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RepoAuth {
+    /// A deploy key, through the per-call SSH wrapper.
+    Ssh {
+        /// `PUB_REPO_SSH_KEY_PATH`: the key file (a path, never the key).
+        key_path: Option<std::path::PathBuf>,
+        /// `PUB_REPO_SSH_HOST_KEY_POLICY`.
+        host_key_policy: SshHostKeyPolicy,
+        /// `PUB_REPO_SSH_KNOWN_HOSTS`: trusted host keys, on top of
+        /// `/etc/ssh/ssh_known_hosts`.
+        known_hosts: Option<std::path::PathBuf>,
+    },
+    /// An HTTPS token, through the per-call askpass helper; sent only to an
+    /// `https://` remote.
+    Token {
+        /// `PUB_REPO_TOKEN` (or `_FILE`).
+        token: Secret,
+    },
+}
+
+/// The publication settings (70-publication §5, §6; 90-operations §2).
+#[derive(Clone, Debug)]
+pub struct PublicationConfig {
+    /// `PUB_REPO_URL`: the publication remote; empty means publishing is
+    /// not configured. https or ssh (scp-style too); http and local paths
+    /// outside production only; never credentials in the URL.
+    pub repo_url: String,
+    /// `PUB_REPO_BRANCH`: the branch cloned and pushed (`main`).
+    pub branch: String,
+    /// `PUB_REPO_AUTH` (`ssh`, the default, or `token`) with its settings.
+    pub auth: RepoAuth,
+    /// `PUB_REPO_CA_FILE`: extra PEM certificates trusted for an https
+    /// remote (a private CA); the system roots otherwise.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// `PUB_COMMIT_AUTHOR_NAME`: author and committer (`AdvisoryHub Bot`).
+    pub commit_author_name: String,
+    /// `PUB_COMMIT_AUTHOR_EMAIL`: their e-mail (`advisoryhub-bot@example.org`).
+    pub commit_author_email: String,
+    /// `PUB_OSV_PATH_TEMPLATE` (`osv/{year}/{advisory_id}.json`).
+    pub osv_path_template: String,
+    /// `PUB_CSAF_PATH_TEMPLATE` (`csaf/{year}/{advisory_id}.json`).
+    pub csaf_path_template: String,
+    /// `PUB_CVE_PATH_TEMPLATE` (`cves/{year}/{bucket}/{cve_id}.json`).
+    pub cve_path_template: String,
+    /// `PUB_GIT_NETWORK_TIMEOUT_SECONDS`: clone, push and `ls-remote` (300).
+    pub git_network_timeout: Duration,
+    /// `PUB_GIT_LOCAL_TIMEOUT_SECONDS`: add, commit, rev-parse (60).
+    pub git_local_timeout: Duration,
+    /// `PUB_REPO_LOCK_WAIT_SECONDS`: how long a run waits for another
+    /// worker's push to the same repository (600).
+    pub lock_wait: Duration,
+    /// `READYZ_INCLUDE_PUB_REPO`: `/readyz` also runs `git ls-remote` (false).
+    pub readyz_include_repo: bool,
+}
+
+impl PublicationConfig {
+    /// Whether a publication remote is configured.
+    pub fn is_configured(&self) -> bool {
+        !self.repo_url.is_empty()
+    }
 }
 
 /// ID-token algorithms we accept for `OIDC_RP_SIGN_ALGO`.
@@ -486,6 +578,213 @@ fn read_email(r: &mut Reader<'_>, app_env: AppEnv, warnings: &mut Vec<String>) -
         starttls,
         implicit_tls,
         timeout: Duration::from_secs(timeout),
+    }
+}
+
+/// The `PUB_*` settings of the publication repository (70-publication §6).
+#[expect(clippy::too_many_lines, reason = "one short stanza per variable")]
+fn read_publication(r: &mut Reader<'_>, app_env: AppEnv) -> PublicationConfig {
+    use crate::publication::git::remote::{RemoteKind, valid_branch};
+    use std::path::PathBuf;
+
+    let repo_url = r.get("PUB_REPO_URL").unwrap_or_default();
+    let kind = if repo_url.is_empty() {
+        None
+    } else {
+        match RemoteKind::of(&repo_url) {
+            Ok(kind) => Some(kind),
+            Err(e) => {
+                r.problem("PUB_REPO_URL", e);
+                None
+            }
+        }
+    };
+    if let Some(kind) = kind
+        && app_env.is_production()
+        && !kind.allowed_in_production()
+    {
+        r.problem(
+            "PUB_REPO_URL",
+            format!("{kind} is refused in production; use https:// or ssh"),
+        );
+    }
+    let branch = r.get("PUB_REPO_BRANCH").unwrap_or_else(|| "main".into());
+    if !valid_branch(&branch) {
+        r.problem(
+            "PUB_REPO_BRANCH",
+            format!("{branch:?} is not a branch name (letters, digits, `._/-`)"),
+        );
+    }
+    let token = r.secret("PUB_REPO_TOKEN", "PUB_REPO_TOKEN_FILE");
+    let key_path = r.get("PUB_REPO_SSH_KEY_PATH").map(PathBuf::from);
+    let known_hosts = r.get("PUB_REPO_SSH_KNOWN_HOSTS").map(PathBuf::from);
+    let host_key_policy = match r
+        .get("PUB_REPO_SSH_HOST_KEY_POLICY")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        // Strict by default in production only (ruling 26).
+        None if !app_env.is_production() => SshHostKeyPolicy::AcceptNew,
+        Some("accept-new") => SshHostKeyPolicy::AcceptNew,
+        None | Some("strict") => SshHostKeyPolicy::Strict,
+        Some(other) => {
+            r.problem(
+                "PUB_REPO_SSH_HOST_KEY_POLICY",
+                format!("expected strict or accept-new, got {other:?}"),
+            );
+            SshHostKeyPolicy::Strict
+        }
+    };
+    let auth = match r
+        .get("PUB_REPO_AUTH")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("ssh") => {
+            if token.is_some() {
+                r.problem(
+                    "PUB_REPO_TOKEN",
+                    "set only with PUB_REPO_AUTH=token (ssh and token exclude each other)",
+                );
+            }
+            if kind == Some(RemoteKind::Ssh) && key_path.is_none() {
+                r.problem(
+                    "PUB_REPO_SSH_KEY_PATH",
+                    "required for an ssh remote (the deploy key file)",
+                );
+            }
+            if let Some(path) = &key_path
+                && !path.is_file()
+            {
+                r.problem(
+                    "PUB_REPO_SSH_KEY_PATH",
+                    format!("{} is not a readable file", path.display()),
+                );
+            }
+            if let Some(path) = &known_hosts
+                && !path.is_file()
+            {
+                r.problem(
+                    "PUB_REPO_SSH_KNOWN_HOSTS",
+                    format!("{} is not a readable file", path.display()),
+                );
+            }
+            if app_env.is_production()
+                && kind == Some(RemoteKind::Ssh)
+                && host_key_policy == SshHostKeyPolicy::AcceptNew
+                && known_hosts.is_none()
+            {
+                r.problem(
+                    "PUB_REPO_SSH_HOST_KEY_POLICY",
+                    "accept-new is refused in production without PUB_REPO_SSH_KNOWN_HOSTS",
+                );
+            }
+            RepoAuth::Ssh {
+                key_path,
+                host_key_policy,
+                known_hosts,
+            }
+        }
+        Some("token") => {
+            if key_path.is_some() {
+                r.problem(
+                    "PUB_REPO_SSH_KEY_PATH",
+                    "set only with PUB_REPO_AUTH=ssh (ssh and token exclude each other)",
+                );
+            }
+            if kind == Some(RemoteKind::Ssh) {
+                r.problem(
+                    "PUB_REPO_AUTH",
+                    "token authentication needs an https:// remote, not an ssh one",
+                );
+            }
+            if kind == Some(RemoteKind::Https) && token.is_none() {
+                r.problem(
+                    "PUB_REPO_TOKEN",
+                    "required with PUB_REPO_AUTH=token and an https:// remote",
+                );
+            }
+            RepoAuth::Token {
+                token: Secret(token.unwrap_or_default()),
+            }
+        }
+        Some(other) => {
+            r.problem(
+                "PUB_REPO_AUTH",
+                format!("expected ssh or token, got {other:?}"),
+            );
+            RepoAuth::Token {
+                token: Secret(String::new()),
+            }
+        }
+    };
+    let ca_file = r.get("PUB_REPO_CA_FILE").map(PathBuf::from);
+    if let Some(path) = &ca_file
+        && !path.is_file()
+    {
+        r.problem(
+            "PUB_REPO_CA_FILE",
+            format!("{} is not a readable file", path.display()),
+        );
+    }
+    let commit_author_name = r
+        .get("PUB_COMMIT_AUTHOR_NAME")
+        .unwrap_or_else(|| "AdvisoryHub Bot".into());
+    if commit_author_name.contains(['<', '>']) {
+        r.problem("PUB_COMMIT_AUTHOR_NAME", "must not contain `<` or `>`");
+    }
+    let commit_author_email = r
+        .get("PUB_COMMIT_AUTHOR_EMAIL")
+        .unwrap_or_else(|| "advisoryhub-bot@example.org".into());
+    if commit_author_email.contains(['<', '>'])
+        || commit_author_email.chars().any(char::is_whitespace)
+        || !commit_author_email.contains('@')
+    {
+        r.problem(
+            "PUB_COMMIT_AUTHOR_EMAIL",
+            format!("expected an e-mail address, got {commit_author_email:?}"),
+        );
+    }
+    let osv_path_template = r
+        .get("PUB_OSV_PATH_TEMPLATE")
+        .unwrap_or_else(|| "osv/{year}/{advisory_id}.json".into());
+    let csaf_path_template = r
+        .get("PUB_CSAF_PATH_TEMPLATE")
+        .unwrap_or_else(|| "csaf/{year}/{advisory_id}.json".into());
+    let cve_path_template = r
+        .get("PUB_CVE_PATH_TEMPLATE")
+        .unwrap_or_else(|| "cves/{year}/{bucket}/{cve_id}.json".into());
+    let seconds = |r: &mut Reader<'_>, var: &'static str, default: u64, max: u64| {
+        let v = r.parse(var, default, "a number of seconds");
+        if !(1..=max).contains(&v) {
+            r.problem(var, format!("must be between 1 and {max} seconds"));
+        }
+        Duration::from_secs(v)
+    };
+    let git_network_timeout = seconds(r, "PUB_GIT_NETWORK_TIMEOUT_SECONDS", 300, 3600);
+    let git_local_timeout = seconds(r, "PUB_GIT_LOCAL_TIMEOUT_SECONDS", 60, 3600);
+    let lock_wait = seconds(r, "PUB_REPO_LOCK_WAIT_SECONDS", 600, 3600);
+    let readyz_include_repo = r.bool("READYZ_INCLUDE_PUB_REPO", false);
+    if readyz_include_repo && repo_url.is_empty() {
+        r.problem(
+            "READYZ_INCLUDE_PUB_REPO",
+            "true needs PUB_REPO_URL (there is no repository to check)",
+        );
+    }
+    PublicationConfig {
+        repo_url,
+        branch,
+        auth,
+        ca_file,
+        commit_author_name,
+        commit_author_email,
+        osv_path_template,
+        csaf_path_template,
+        cve_path_template,
+        git_network_timeout,
+        git_local_timeout,
+        lock_wait,
+        readyz_include_repo,
     }
 }
 
@@ -753,6 +1052,7 @@ impl Config {
         }
         let access_log_retention_enabled = r.bool("AUDIT_ACCESS_LOG_RETENTION_ENABLED", true);
         let email = read_email(&mut r, app_env, &mut warnings);
+        let publication = read_publication(&mut r, app_env);
 
         let config = Config {
             app_env,
@@ -790,6 +1090,7 @@ impl Config {
             access_log_retention_days,
             access_log_retention_enabled,
             email,
+            publication,
             warnings,
         };
         let mut problems = r.problems;
@@ -897,6 +1198,9 @@ impl Config {
             self.oidc.client_secret.expose().to_owned(),
             self.email.password.expose().to_owned(),
         ];
+        if let RepoAuth::Token { token } = &self.publication.auth {
+            secrets.push(token.expose().to_owned());
+        }
         // The password inside a database URL (`scheme://user:password@host`).
         for url in [Some(&self.database_url), self.database_listen_url.as_ref()]
             .into_iter()
@@ -1226,5 +1530,159 @@ mod tests {
     fn secrets_are_not_printed() {
         let c = load(&[("APP_ENV", "test"), ("SECRET_KEY", "hunter2")]).unwrap();
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn publication_defaults_follow_the_spec() {
+        let c = load(&[("APP_ENV", "test")]).unwrap();
+        let p = &c.publication;
+        assert!(!p.is_configured());
+        assert_eq!(p.branch, "main");
+        assert_eq!(p.commit_author_name, "AdvisoryHub Bot");
+        assert_eq!(p.commit_author_email, "advisoryhub-bot@example.org");
+        assert_eq!(p.osv_path_template, "osv/{year}/{advisory_id}.json");
+        assert_eq!(p.csaf_path_template, "csaf/{year}/{advisory_id}.json");
+        assert_eq!(p.cve_path_template, "cves/{year}/{bucket}/{cve_id}.json");
+        assert_eq!(p.git_network_timeout, Duration::from_secs(300));
+        assert_eq!(p.git_local_timeout, Duration::from_secs(60));
+        assert!(!p.readyz_include_repo);
+        assert_eq!(
+            p.auth,
+            RepoAuth::Ssh {
+                key_path: None,
+                host_key_policy: SshHostKeyPolicy::AcceptNew,
+                known_hosts: None,
+            }
+        );
+    }
+
+    #[test]
+    fn publication_settings_are_validated() {
+        let err = load(&[
+            ("APP_ENV", "test"),
+            ("PUB_REPO_URL", "ext::sh -c id"),
+            ("PUB_REPO_BRANCH", "-f"),
+            ("PUB_REPO_AUTH", "password"),
+            ("PUB_REPO_SSH_HOST_KEY_POLICY", "maybe"),
+            ("PUB_COMMIT_AUTHOR_EMAIL", "bot"),
+            ("PUB_GIT_NETWORK_TIMEOUT_SECONDS", "0"),
+            ("READYZ_INCLUDE_PUB_REPO", "sometimes"),
+        ])
+        .unwrap_err();
+        for var in [
+            "PUB_REPO_URL",
+            "PUB_REPO_BRANCH",
+            "PUB_REPO_AUTH",
+            "PUB_REPO_SSH_HOST_KEY_POLICY",
+            "PUB_COMMIT_AUTHOR_EMAIL",
+            "PUB_GIT_NETWORK_TIMEOUT_SECONDS",
+            "READYZ_INCLUDE_PUB_REPO",
+        ] {
+            assert!(vars_of(&err).contains(&var), "{var} missing from {err}");
+        }
+        // ssh and token exclude each other (INV-PUB-2).
+        let err = load(&[
+            ("APP_ENV", "test"),
+            ("PUB_REPO_URL", "https://git.example.org/pub.git"),
+            ("PUB_REPO_AUTH", "token"),
+            ("PUB_REPO_SSH_KEY_PATH", "/etc/hostname"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_of(&err),
+            vec!["PUB_REPO_SSH_KEY_PATH", "PUB_REPO_TOKEN"]
+        );
+        let err = load(&[
+            ("APP_ENV", "test"),
+            ("PUB_REPO_URL", "git@git.example.org:pub.git"),
+            ("PUB_REPO_TOKEN", "tok-0123456789"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_of(&err),
+            vec!["PUB_REPO_TOKEN", "PUB_REPO_SSH_KEY_PATH"]
+        );
+        let err = load(&[
+            ("APP_ENV", "test"),
+            ("PUB_REPO_URL", "https://tok@git.example.org/pub.git"),
+        ])
+        .unwrap_err();
+        assert_eq!(vars_of(&err), vec!["PUB_REPO_URL"]);
+    }
+
+    #[test]
+    fn production_takes_https_or_ssh_with_a_pinned_host_key() {
+        let safe = [
+            ("SECRET_KEY", "k3y-with-enough-entropy-0123456789abcdef"),
+            ("ALLOWED_HOSTS", "advisories.example.org"),
+            ("USE_X_FORWARDED_PROTO", "true"),
+            ("OIDC_OP_ISSUER", "https://id.example.org"),
+            ("OIDC_RP_CLIENT_ID", "advisoryhub"),
+        ];
+        for url in ["/srv/pub.git", "file:///srv/pub.git", "http://git.example.org/p.git"] {
+            let err = load(&[&safe[..], &[("PUB_REPO_URL", url)]].concat()).unwrap_err();
+            assert_eq!(vars_of(&err), vec!["PUB_REPO_URL"], "{url}");
+        }
+        let c = load(
+            &[
+                &safe[..],
+                &[
+                    ("PUB_REPO_URL", "https://git.example.org/pub.git"),
+                    ("PUB_REPO_AUTH", "token"),
+                    ("PUB_REPO_TOKEN", "tok-0123456789"),
+                ],
+            ]
+            .concat(),
+        )
+        .unwrap();
+        assert!(c.publication.is_configured());
+        // The token is masked wherever the redactor runs, and never printed.
+        assert_eq!(
+            c.redactor().redact_str("echo tok-0123456789"),
+            "echo ***"
+        );
+        assert!(!format!("{c:?}").contains("tok-0123456789"));
+
+        let ssh = [
+            ("PUB_REPO_URL", "git@git.example.org:pub.git"),
+            ("PUB_REPO_SSH_KEY_PATH", "/etc/hostname"),
+        ];
+        let c = load(&[&safe[..], &ssh[..]].concat()).unwrap();
+        assert!(matches!(
+            c.publication.auth,
+            RepoAuth::Ssh {
+                host_key_policy: SshHostKeyPolicy::Strict,
+                ..
+            }
+        ));
+        // Ruling 26: accept-new needs a known-hosts file in production.
+        let accept_new = [("PUB_REPO_SSH_HOST_KEY_POLICY", "accept-new")];
+        let err = load(&[&safe[..], &ssh[..], &accept_new[..]].concat()).unwrap_err();
+        assert_eq!(vars_of(&err), vec!["PUB_REPO_SSH_HOST_KEY_POLICY"]);
+        let known = [("PUB_REPO_SSH_KNOWN_HOSTS", "/etc/hostname")];
+        load(&[&safe[..], &ssh[..], &accept_new[..], &known[..]].concat()).unwrap();
+    }
+
+    #[test]
+    fn the_publication_token_comes_from_a_file_too() {
+        let dir = std::env::temp_dir().join(format!("ah-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("token");
+        std::fs::write(&path, "token-from-a-file-123\n").unwrap();
+        let c = load(&[
+            ("APP_ENV", "test"),
+            ("PUB_REPO_URL", "https://git.example.org/pub.git"),
+            ("PUB_REPO_AUTH", "token"),
+            ("PUB_REPO_TOKEN_FILE", path.to_str().unwrap()),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.publication.auth,
+            RepoAuth::Token {
+                token: Secret::new("token-from-a-file-123")
+            }
+        );
+        assert!(!format!("{c:?}").contains("token-from-a-file-123"));
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -5,6 +5,7 @@
 //! the failing ones with a short error class; details go to the log only.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
@@ -15,7 +16,9 @@ use serde_json::json;
 use sqlx::PgPool;
 
 use crate::cache;
+use crate::config::Config;
 use crate::db::{self, SchemaStatus};
+use crate::publication::git;
 
 /// Longest time one readiness check may take.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(4);
@@ -85,6 +88,19 @@ async fn check_cache(pool: &PgPool) -> Result<(), &'static str> {
     }
 }
 
+/// `READYZ_INCLUDE_PUB_REPO=true`: the publication remote answers a
+/// `git ls-remote`, within the check's time limit (the git child is killed
+/// when it runs out).
+async fn check_pub_repo(config: &Config) -> Result<(), &'static str> {
+    let remote = git::Remote::from_config(&config.publication);
+    git::ls_remote(&remote, CHECK_TIMEOUT)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "readiness: publication repository check failed");
+            e.class()
+        })
+}
+
 async fn timed<F>(check: F) -> Result<(), &'static str>
 where
     F: Future<Output = Result<(), &'static str>>,
@@ -95,14 +111,26 @@ where
 }
 
 /// `GET /readyz`.
-pub async fn readyz(State(pool): State<PgPool>) -> Response {
-    let (db, migrations, cache) = tokio::join!(
+pub async fn readyz(
+    State(pool): State<PgPool>,
+    State(config): State<Arc<Config>>,
+) -> Response {
+    let pub_repo = async {
+        if config.publication.readyz_include_repo {
+            Some(timed(check_pub_repo(&config)).await)
+        } else {
+            None
+        }
+    };
+    let (db, migrations, cache, pub_repo) = tokio::join!(
         timed(check_db(&pool)),
         timed(check_migrations(&pool)),
         timed(check_cache(&pool)),
+        pub_repo,
     );
     let failures: BTreeMap<&str, &str> = [("db", db), ("migrations", migrations), ("cache", cache)]
         .into_iter()
+        .chain(pub_repo.map(|r| ("publication_repo", r)))
         .filter_map(|(name, r)| r.err().map(|class| (name, class)))
         .collect();
     if failures.is_empty() {

@@ -7,6 +7,7 @@
 //! INV-VERSION-2 (a task pins the latest version).
 
 pub mod documents;
+pub mod git;
 pub mod jobs;
 pub mod outcome;
 pub mod service;
