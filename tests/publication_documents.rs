@@ -921,6 +921,28 @@ fn each_mandatory_test_fires() {
         ]);
     });
     assert_eq!(validate::csaf_mandatory(&doc), vec![]);
+    // The schemas' CVSS references resolve to the vendored FIRST schemas
+    // (no network): a bad CVSS object fails the CSAF and the CVE schema.
+    let doc = mutate(|d| {
+        d["vulnerabilities"][0]["scores"][0]["cvss_v3"]["attackVector"] = json!("NEARBY");
+    });
+    assert!(
+        validate::csaf_schema(&doc)
+            .iter()
+            .any(|v| v.path.starts_with("/vulnerabilities/0/scores/0/cvss_v3")),
+        "{:#?}",
+        validate::csaf_schema(&doc)
+    );
+    let case = Case::load(&golden_dir().join("cve-republished"));
+    let mut record = case.with(|input| cve::build(input).unwrap());
+    record["containers"]["cna"]["metrics"][1]["cvssV3_0"]["baseSeverity"] = json!("SEVERE");
+    let err = validate::cve(&record).unwrap_err();
+    assert!(
+        err.violations
+            .iter()
+            .any(|v| v.path.starts_with("/containers/cna/metrics/1/cvssV3_0")),
+        "{err}"
+    );
     // Garbage never panics.
     for garbage in [
         json!(null),
