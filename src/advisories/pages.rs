@@ -350,6 +350,7 @@ pub struct DetailPage {
     pub workflow: super::workflow::panel::Panel,
     pub review: crate::review::panel::Panel,
     pub cve: crate::cve::panel::Panel,
+    pub publication: crate::publication::panel::Panel,
 }
 
 impl DetailPage {
@@ -442,6 +443,7 @@ pub async fn detail(
     let workflow = super::workflow::panel::load(&mut tx, actor, &row, &facts).await?;
     let review = crate::review::panel::load(&mut tx, actor, &row, &facts).await?;
     let cve = crate::cve::panel::load(&mut tx, actor, &row, &facts).await?;
+    let publication = crate::publication::panel::load(&mut tx, actor, &row, &facts).await?;
     record_visit(&mut tx, &state, actor.user_id, row.id, &origin).await?;
     tx.commit().await?;
 
@@ -493,6 +495,7 @@ pub async fn detail(
         workflow,
         review,
         cve,
+        publication,
         content,
         advisory: row,
         ctx,

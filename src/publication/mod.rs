@@ -10,6 +10,8 @@ pub mod documents;
 pub mod git;
 pub mod jobs;
 pub mod outcome;
+pub mod panel;
+pub mod routes;
 pub mod service;
 
 pub use service::start;

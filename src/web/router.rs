@@ -151,6 +151,26 @@ pub fn app(state: AppState) -> Router {
             post(crate::cve::admin::resolve),
         )
         // publication routes (50 §2.3, §11)
+        .route(
+            routes::PUBLICATION_PUBLISH,
+            post(crate::publication::routes::publish),
+        )
+        .route(
+            routes::PUBLICATION_RETRY,
+            post(crate::publication::routes::retry),
+        )
+        .route(
+            routes::PUBLICATION_ARTIFACT,
+            get(crate::publication::routes::artifact),
+        )
+        .route(
+            routes::PUBLICATION_ARTIFACT_DOWNLOAD,
+            get(crate::publication::routes::download),
+        )
+        .route(
+            routes::ADVISORY_PUBLICATION,
+            get(crate::publication::routes::card),
+        )
         // workflow routes (20 §9–11)
         .route(
             routes::ADVISORY_DISMISS,

@@ -82,6 +82,21 @@ pub fn of_cve_admin(route: &str, id: i64) -> String {
         .replace("{orphan_id}", &id.to_string())
 }
 // publication routes (50 §2.3, §11)
+/// Publishing, retrying and the stored documents (50-web-ui §2.3, §11), and
+/// the advisory page's publication card alone (polled while a run is open).
+pub const PUBLICATION_PUBLISH: &str = "/publication/{id}/publish/";
+pub const PUBLICATION_RETRY: &str = "/publication/tasks/{task_id}/retry/";
+pub const PUBLICATION_ARTIFACT: &str = "/publication/tasks/{task_id}/artifact/{kind}/";
+pub const PUBLICATION_ARTIFACT_DOWNLOAD: &str =
+    "/publication/tasks/{task_id}/artifact/{kind}/download/";
+pub const ADVISORY_PUBLICATION: &str = "/advisories/{id}/publication/";
+
+/// A route of one publication task, and of one of its documents (`{kind}`).
+pub fn of_publication_task(route: &str, task_id: i64, kind: &str) -> String {
+    route
+        .replace("{task_id}", &task_id.to_string())
+        .replace("{kind}", kind)
+}
 // workflow routes (20 §9–11)
 /// Dismissal, reopening, withdrawal and reassignment (50-web-ui §2.2).
 pub const ADVISORY_DISMISS: &str = "/advisories/{id}/dismiss/";
