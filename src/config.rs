@@ -1619,7 +1619,11 @@ mod tests {
             ("OIDC_OP_ISSUER", "https://id.example.org"),
             ("OIDC_RP_CLIENT_ID", "advisoryhub"),
         ];
-        for url in ["/srv/pub.git", "file:///srv/pub.git", "http://git.example.org/p.git"] {
+        for url in [
+            "/srv/pub.git",
+            "file:///srv/pub.git",
+            "http://git.example.org/p.git",
+        ] {
             let err = load(&[&safe[..], &[("PUB_REPO_URL", url)]].concat()).unwrap_err();
             assert_eq!(vars_of(&err), vec!["PUB_REPO_URL"], "{url}");
         }
@@ -1637,10 +1641,7 @@ mod tests {
         .unwrap();
         assert!(c.publication.is_configured());
         // The token is masked wherever the redactor runs, and never printed.
-        assert_eq!(
-            c.redactor().redact_str("echo tok-0123456789"),
-            "echo ***"
-        );
+        assert_eq!(c.redactor().redact_str("echo tok-0123456789"), "echo ***");
         assert!(!format!("{c:?}").contains("tok-0123456789"));
 
         let ssh = [

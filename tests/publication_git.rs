@@ -6,6 +6,11 @@
 //!
 //! Needs `git`, `sshd` (openssh-server), `ssh`/`ssh-keygen`
 //! (openssh-client), `openssl` and `python3`; `.ci/run` installs them.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failing test should panic"
+)]
 
 mod common;
 
@@ -202,8 +207,8 @@ fi
 }
 
 fn write_script(path: &Path, body: &str) {
-    std::fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
     use std::os::unix::fs::PermissionsExt as _;
+    std::fs::write(path, format!("#!/bin/sh\n{body}")).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
 }
 
@@ -1121,6 +1126,7 @@ async fn the_token_reaches_the_server_and_nothing_else() {
 
 #[tokio::test]
 async fn a_refused_or_echoed_token_never_shows_in_the_error() {
+    use base64::Engine as _;
     use_the_binary_as_helper();
     let _ = &*LOGS;
     let bare = Bare::new();
@@ -1151,7 +1157,6 @@ async fn a_refused_or_echoed_token_never_shows_in_the_error() {
     .await
     .unwrap_err();
     let text = err.to_string();
-    use base64::Engine as _;
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{TOKEN}"));
     assert!(text.contains("access denied for"), "{text}");
     assert!(!text.contains(TOKEN) && !text.contains(&basic), "{text}");

@@ -93,12 +93,10 @@ async fn check_cache(pool: &PgPool) -> Result<(), &'static str> {
 /// when it runs out).
 async fn check_pub_repo(config: &Config) -> Result<(), &'static str> {
     let remote = git::Remote::from_config(&config.publication);
-    git::ls_remote(&remote, CHECK_TIMEOUT)
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "readiness: publication repository check failed");
-            e.class()
-        })
+    git::ls_remote(&remote, CHECK_TIMEOUT).await.map_err(|e| {
+        tracing::warn!(error = %e, "readiness: publication repository check failed");
+        e.class()
+    })
 }
 
 async fn timed<F>(check: F) -> Result<(), &'static str>
@@ -111,10 +109,7 @@ where
 }
 
 /// `GET /readyz`.
-pub async fn readyz(
-    State(pool): State<PgPool>,
-    State(config): State<Arc<Config>>,
-) -> Response {
+pub async fn readyz(State(pool): State<PgPool>, State(config): State<Arc<Config>>) -> Response {
     let pub_repo = async {
         if config.publication.readyz_include_repo {
             Some(timed(check_pub_repo(&config)).await)
