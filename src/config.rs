@@ -320,6 +320,11 @@ pub struct PublicationConfig {
     pub lock_wait: Duration,
     /// `READYZ_INCLUDE_PUB_REPO`: `/readyz` also runs `git ls-remote` (false).
     pub readyz_include_repo: bool,
+    /// `PUB_CVE_ASSIGNER_ORG_ID`: the CNA's organisation UUID written into
+    /// CVE records; without it a CVE-bearing publication fails validation.
+    pub cve_assigner_org_id: String,
+    /// `PUB_CVE_ASSIGNER_SHORT_NAME`: the CNA's short name (`eclipse`).
+    pub cve_assigner_short_name: String,
 }
 
 impl PublicationConfig {
@@ -584,6 +589,7 @@ fn read_email(r: &mut Reader<'_>, app_env: AppEnv, warnings: &mut Vec<String>) -
 /// The `PUB_*` settings of the publication repository (70-publication §6).
 #[expect(clippy::too_many_lines, reason = "one short stanza per variable")]
 fn read_publication(r: &mut Reader<'_>, app_env: AppEnv) -> PublicationConfig {
+    use crate::publication::documents;
     use crate::publication::git::remote::{RemoteKind, valid_branch};
     use std::path::PathBuf;
 
@@ -771,6 +777,34 @@ fn read_publication(r: &mut Reader<'_>, app_env: AppEnv) -> PublicationConfig {
             "true needs PUB_REPO_URL (there is no repository to check)",
         );
     }
+    let cve_assigner_org_id = r.get("PUB_CVE_ASSIGNER_ORG_ID").unwrap_or_default();
+    if !cve_assigner_org_id.is_empty() && uuid::Uuid::parse_str(&cve_assigner_org_id).is_err() {
+        r.problem("PUB_CVE_ASSIGNER_ORG_ID", "expected a UUID");
+    }
+    let cve_assigner_short_name = r
+        .get("PUB_CVE_ASSIGNER_SHORT_NAME")
+        .unwrap_or_else(|| "eclipse".into());
+    for (var, template, kind) in [
+        (
+            "PUB_OSV_PATH_TEMPLATE",
+            &osv_path_template,
+            documents::Kind::Osv,
+        ),
+        (
+            "PUB_CSAF_PATH_TEMPLATE",
+            &csaf_path_template,
+            documents::Kind::Csaf,
+        ),
+        (
+            "PUB_CVE_PATH_TEMPLATE",
+            &cve_path_template,
+            documents::Kind::Cve,
+        ),
+    ] {
+        if let Err(e) = documents::paths::check(kind, template) {
+            r.problem(var, e.to_string());
+        }
+    }
     PublicationConfig {
         repo_url,
         branch,
@@ -785,6 +819,8 @@ fn read_publication(r: &mut Reader<'_>, app_env: AppEnv) -> PublicationConfig {
         git_local_timeout,
         lock_wait,
         readyz_include_repo,
+        cve_assigner_org_id,
+        cve_assigner_short_name,
     }
 }
 

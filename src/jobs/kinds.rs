@@ -8,7 +8,7 @@ use crate::notifications::advisory_event::AdvisoryEvent;
 use crate::notifications::comment::{CommentPosted, MentionsAdded};
 use crate::notifications::invitation::NotifyInvitation;
 use crate::notifications::triage_event::TriageEvent;
-use crate::publication::jobs::ReapStaleTasks;
+use crate::publication::jobs::{PublicationRun, ReapStaleTasks};
 
 /// The registry of the `worker` process.
 pub fn registry() -> Registry {
@@ -22,5 +22,6 @@ pub fn registry() -> Registry {
         .register::<MentionsAdded>()
         .register::<NotifyInvitation>()
         .register::<TriageEvent>()
+        .register::<PublicationRun>()
         .register::<ReapStaleTasks>()
 }

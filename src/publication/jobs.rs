@@ -23,14 +23,12 @@ impl Job for PublicationRun {
         Some(format!("publication.run:{}", self.task_id))
     }
 
-    /// The pipeline (build, validate, push, the final transaction) arrives
-    /// with the publication issue; until then the kind is not registered with
-    /// the worker, so a run started by a withdrawal waits, `queued`.
-    async fn run(&self, _ctx: &JobContext) -> Result<(), JobError> {
-        Err(JobError::Fatal(format!(
-            "publication.run for task {} is not available in this build",
-            self.task_id
-        )))
+    /// One attempt (ruling 1): whatever happens ends in the task's status,
+    /// so only a database error while settling is worth a job retry — and
+    /// the entry guard makes that retry a no-op once the task moved on.
+    async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
+        super::run::run(&ctx.pool, &ctx.config, self.task_id, ctx.job_id).await?;
+        Ok(())
     }
 }
 

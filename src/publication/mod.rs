@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod outcome;
 pub mod panel;
 pub mod routes;
+pub mod run;
 pub mod service;
 
 pub use service::start;

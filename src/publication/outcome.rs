@@ -287,40 +287,7 @@ pub async fn succeed(
     .await?;
     let by = claimed.enqueued_by;
     let settled = if claimed.is_withdrawal() {
-        let reason = claimed.withdrawn_reason().to_owned();
-        sqlx::query!(
-            "UPDATE advisory SET state = 'dismissed', dismissed_from_state = state,
-                    dismissed_reason = $2, republish_required = false
-             WHERE id = $1",
-            row.id,
-            reason
-        )
-        .execute(&mut *tx)
-        .await?;
-        // The withdrawal's own actor: orphaning and the narrated pair are
-        // theirs (a withdrawal always has one; GHSA automation is not here).
-        let actor = match by {
-            Some(id) => repo::load_actor(&mut tx, id, admin_group).await?,
-            None => None,
-        }
-        .ok_or_else(|| {
-            ServiceError::InvalidState("the person who withdrew the advisory is gone".into())
-        })?;
-        let ctx = Ctx {
-            actor: &actor,
-            origin: None,
-            redactor,
-        };
-        common::audit_dismissed(&mut tx, ctx, &row, &row.state, &reason, true).await?;
-        if !row.assigned_cve_id.is_empty() {
-            crate::cve::service::orphan_cve(
-                &mut tx,
-                ctx,
-                &row,
-                &format!("Advisory withdrawn: {reason}"),
-            )
-            .await?;
-        }
+        complete_withdrawal(&mut tx, redactor, admin_group, claimed, &row).await?;
         Settled::Withdrawn
     } else {
         sqlx::query!(
@@ -381,6 +348,49 @@ pub async fn succeed(
     .await?;
     tx.commit().await?;
     Ok(settled)
+}
+
+/// The withdrawal side of [`succeed`] (§10.1, L-11): `dismissed` from
+/// `published` with the withdrawal reason, narrated, the CVE orphaned — all
+/// on behalf of whoever withdrew it.
+async fn complete_withdrawal(
+    tx: &mut PgConnection,
+    redactor: &Redactor,
+    admin_group: &str,
+    claimed: &Claimed,
+    row: &repo::AdvisoryRow,
+) -> Result<(), ServiceError> {
+    let by = claimed.enqueued_by;
+    let reason = claimed.withdrawn_reason().to_owned();
+    sqlx::query!(
+        "UPDATE advisory SET state = 'dismissed', dismissed_from_state = state,
+                dismissed_reason = $2, republish_required = false
+         WHERE id = $1",
+        row.id,
+        reason
+    )
+    .execute(&mut *tx)
+    .await?;
+    // The withdrawal's own actor: orphaning and the narrated pair are
+    // theirs (a withdrawal always has one; GHSA automation is not here).
+    let actor = match by {
+        Some(id) => repo::load_actor(tx, id, admin_group).await?,
+        None => None,
+    }
+    .ok_or_else(|| {
+        ServiceError::InvalidState("the person who withdrew the advisory is gone".into())
+    })?;
+    let ctx = Ctx {
+        actor: &actor,
+        origin: None,
+        redactor,
+    };
+    common::audit_dismissed(tx, ctx, row, &row.state, &reason, true).await?;
+    if !row.assigned_cve_id.is_empty() {
+        crate::cve::service::orphan_cve(tx, ctx, row, &format!("Advisory withdrawn: {reason}"))
+            .await?;
+    }
+    Ok(())
 }
 
 /// The deadlines of the stale-task reaper (§8).
