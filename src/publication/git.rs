@@ -383,6 +383,12 @@ async fn push_attempt(
             "commit.gpgsign=false".as_ref(),
             "-c".as_ref(),
             "tag.gpgsign=false".as_ref(),
+            // No background `git maintenance` after the commit: the clone
+            // is thrown away.
+            "-c".as_ref(),
+            "gc.auto=0".as_ref(),
+            "-c".as_ref(),
+            "maintenance.auto=false".as_ref(),
             "commit".as_ref(),
             "--quiet".as_ref(),
             "--no-verify".as_ref(),
@@ -393,19 +399,18 @@ async fn push_attempt(
     )
     .await?;
     let refspec = format!("HEAD:refs/heads/{}", remote.branch);
-    let pushed = call
-        .output(
-            "push",
-            Some(&repo),
-            &[
-                "push".as_ref(),
-                "--porcelain".as_ref(),
-                "origin".as_ref(),
-                refspec.as_ref(),
-            ],
-            remote.network_timeout,
-        )
-        .await?;
+    // The commit's id does not change with the push: read it meanwhile.
+    let push_args: [&OsStr; 4] = [
+        "push".as_ref(),
+        "--porcelain".as_ref(),
+        "origin".as_ref(),
+        refspec.as_ref(),
+    ];
+    let (pushed, head) = tokio::join!(
+        call.output("push", Some(&repo), &push_args, remote.network_timeout),
+        rev_parse_head(&call, &repo, remote.local_timeout),
+    );
+    let pushed = pushed?;
     let stdout = String::from_utf8_lossy(&pushed.stdout);
     if remote_moved(&stdout, &String::from_utf8_lossy(&pushed.stderr)) {
         return Err(Attempt::Moved {
@@ -416,8 +421,7 @@ async fn push_attempt(
     if !pushed.status.success() || stdout.lines().any(|l| l.starts_with('!')) {
         return Err(call.failure("push", &pushed).into());
     }
-    let head = rev_parse_head(&call, &repo, remote.local_timeout).await?;
-    Ok((head, true))
+    Ok((head?, true))
 }
 
 async fn rev_parse_head(
