@@ -1166,6 +1166,39 @@ async fn a_refused_or_echoed_token_never_shows_in_the_error() {
 }
 
 #[tokio::test]
+async fn a_redirect_is_not_followed_so_the_token_stays_with_its_host() {
+    use_the_binary_as_helper();
+    let bare = Bare::new();
+    // The real repository, and a server that redirects to it: the token
+    // was issued for the second one only.
+    let target = HttpServer::start(bare.dir.path(), true, None, &[]).await;
+    let port = target.port.to_string();
+    let redirecting = HttpServer::start(bare.dir.path(), true, None, &["--redirect", &port]).await;
+    // Both servers' certificates trusted, so only the redirect is refused.
+    let both = redirecting.dir.path().join("both.crt");
+    std::fs::write(
+        &both,
+        [
+            std::fs::read(target.ca_file()).unwrap(),
+            std::fs::read(redirecting.ca_file()).unwrap(),
+        ]
+        .concat(),
+    )
+    .unwrap();
+    let mut remote = redirecting.token_remote("pub.git", TOKEN);
+    remote.ca_file = Some(both);
+    let err = git::push(&pool().await, &remote, &files(&[("a.json", "{}")]), "m")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, GitError::Failed { step: "clone", .. }),
+        "{err:?}"
+    );
+    assert!(!redirecting.log().is_empty());
+    assert!(target.log().is_empty(), "{:?}", target.log());
+}
+
+#[tokio::test]
 async fn a_token_is_never_sent_over_plain_http() {
     use_the_binary_as_helper();
     let bare = Bare::new();

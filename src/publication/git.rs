@@ -636,6 +636,14 @@ impl<'a> CallEnv<'a> {
             // English messages, so rejections read the same everywhere.
             ("LC_ALL", "C"),
             ("LANGUAGE", ""),
+            // Configuration for every git process of the call, through the
+            // environment: never follow a redirect (credentials would go to
+            // a host they were not issued for), no credential helper.
+            ("GIT_CONFIG_COUNT", "2"),
+            ("GIT_CONFIG_KEY_0", "http.followRedirects"),
+            ("GIT_CONFIG_VALUE_0", "false"),
+            ("GIT_CONFIG_KEY_1", "credential.helper"),
+            ("GIT_CONFIG_VALUE_1", ""),
         ]
         .into_iter()
         .map(|(k, v)| (OsString::from(k), OsString::from(v)))

@@ -13,7 +13,9 @@ Test knobs:
   --echo-auth       answer every request with a Git protocol error that
                     repeats the Authorization header it received (a remote
                     whose error message contains the credential);
-  --hang            accept connections and never answer.
+  --hang            accept connections and never answer;
+  --redirect PORT   answer every request with a redirect to the same path on
+                    127.0.0.1:PORT (over the same scheme).
 
 Prints `READY <port>` on stdout once listening; every request is logged to
 stderr as `<method> <path> auth=<ok|missing|bad>` (never the credential).
@@ -42,6 +44,7 @@ def main():
     p.add_argument("--delay", type=float, default=0.0)
     p.add_argument("--echo-auth", action="store_true")
     p.add_argument("--hang", action="store_true")
+    p.add_argument("--redirect", type=int)
     args = p.parse_args()
 
     if args.hang:
@@ -79,6 +82,15 @@ def main():
             body = self.rfile.read(length) if length else b""
             if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
                 body = self.read_chunked()
+            if args.redirect:
+                scheme = "https" if args.cert else "http"
+                self.send_response(302)
+                self.send_header(
+                    "Location", f"{scheme}://127.0.0.1:{args.redirect}{self.path}"
+                )
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if args.echo_auth:
                 self.echo(auth or "")
                 return
