@@ -325,6 +325,12 @@ pub struct PublicationConfig {
     pub cve_assigner_org_id: String,
     /// `PUB_CVE_ASSIGNER_SHORT_NAME`: the CNA's short name (`eclipse`).
     pub cve_assigner_short_name: String,
+    /// `PUB_TASK_STALE_RUNNING_AFTER_SECONDS`: a run still running after
+    /// this is failed by the reaper (1800).
+    pub stale_running_after: Duration,
+    /// `PUB_TASK_STALE_QUEUED_AFTER_SECONDS`: a run still queued after this
+    /// is failed by the reaper (7200).
+    pub stale_queued_after: Duration,
 }
 
 impl PublicationConfig {
@@ -770,6 +776,8 @@ fn read_publication(r: &mut Reader<'_>, app_env: AppEnv) -> PublicationConfig {
     let git_network_timeout = seconds(r, "PUB_GIT_NETWORK_TIMEOUT_SECONDS", 300, 3600);
     let git_local_timeout = seconds(r, "PUB_GIT_LOCAL_TIMEOUT_SECONDS", 60, 3600);
     let lock_wait = seconds(r, "PUB_REPO_LOCK_WAIT_SECONDS", 600, 3600);
+    let stale_running_after = seconds(r, "PUB_TASK_STALE_RUNNING_AFTER_SECONDS", 1800, 86_400);
+    let stale_queued_after = seconds(r, "PUB_TASK_STALE_QUEUED_AFTER_SECONDS", 7200, 86_400);
     let readyz_include_repo = r.bool("READYZ_INCLUDE_PUB_REPO", false);
     if readyz_include_repo && repo_url.is_empty() {
         r.problem(
@@ -821,6 +829,8 @@ fn read_publication(r: &mut Reader<'_>, app_env: AppEnv) -> PublicationConfig {
         readyz_include_repo,
         cve_assigner_org_id,
         cve_assigner_short_name,
+        stale_running_after,
+        stale_queued_after,
     }
 }
 

@@ -23,6 +23,12 @@ use common::TestDb;
 use common::world::{self, ADMIN_GROUP, actor, create_advisory, summary, user};
 use sqlx::PgPool;
 
+/// The defaults of 70-publication §8.
+const STALE_AFTER: StaleAfter = StaleAfter {
+    running: std::time::Duration::from_secs(1800),
+    queued: std::time::Duration::from_secs(7200),
+};
+
 struct W {
     db: TestDb,
     admin: Actor,
@@ -348,7 +354,7 @@ async fn inv_pub_7_the_reaper_fails_stale_tasks_only() {
         .execute(w.pool())
         .await
         .unwrap();
-    let reaped = outcome::reap_stale(w.pool(), &w.redactor, StaleAfter::default())
+    let reaped = outcome::reap_stale(w.pool(), &w.redactor, STALE_AFTER)
         .await
         .unwrap();
     assert_eq!((reaped.queued, reaped.running), (1, 1));
@@ -382,7 +388,7 @@ async fn inv_pub_7_the_reaper_fails_stale_tasks_only() {
     .unwrap();
     assert_eq!(actor, None);
     // Nothing left to reap.
-    let again = outcome::reap_stale(w.pool(), &w.redactor, StaleAfter::default())
+    let again = outcome::reap_stale(w.pool(), &w.redactor, STALE_AFTER)
         .await
         .unwrap();
     assert_eq!((again.queued, again.running), (0, 0));

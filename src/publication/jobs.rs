@@ -45,7 +45,10 @@ impl Job for ReapStaleTasks {
         let reaped = super::outcome::reap_stale(
             &ctx.pool,
             &ctx.config.redactor(),
-            super::outcome::StaleAfter::default(),
+            super::outcome::StaleAfter {
+                running: ctx.config.publication.stale_running_after,
+                queued: ctx.config.publication.stale_queued_after,
+            },
         )
         .await?;
         if reaped.running + reaped.queued > 0 {

@@ -393,20 +393,12 @@ async fn complete_withdrawal(
     Ok(())
 }
 
-/// The deadlines of the stale-task reaper (§8).
+/// The deadlines of the stale-task reaper (§8;
+/// `PUB_TASK_STALE_*_AFTER_SECONDS`).
 #[derive(Clone, Copy, Debug)]
 pub struct StaleAfter {
     pub running: Duration,
     pub queued: Duration,
-}
-
-impl Default for StaleAfter {
-    fn default() -> Self {
-        StaleAfter {
-            running: Duration::from_mins(30),
-            queued: Duration::from_hours(2),
-        }
-    }
 }
 
 /// What one reaper pass failed.
