@@ -14,7 +14,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
@@ -31,9 +31,9 @@ use crate::auth::{session_error, step_up};
 use crate::ratelimit::Rate;
 use crate::web::AppState;
 use crate::web::context::PageContext;
-use crate::web::error::{AppError, ErrorDetail};
+use crate::web::error::{AppError, with_detail};
 use crate::web::flash::{self, Level};
-use crate::web::htmx::Fragment;
+use crate::web::htmx::{Fragment, refresh};
 use crate::web::ratelimit::check_user;
 use crate::web::routes;
 
@@ -111,21 +111,6 @@ fn back(public_id: &str) -> Response {
     Redirect::to(&routes::advisory(public_id)).into_response()
 }
 
-/// The answer to an htmx request whose action succeeded: reload the page,
-/// which shows the flash.
-fn refresh() -> Response {
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut()
-        .insert("hx-refresh", HeaderValue::from_static("true"));
-    resp
-}
-
-fn with_status(status: StatusCode, message: String) -> Response {
-    let mut resp = status.into_response();
-    resp.extensions_mut().insert(ErrorDetail(message));
-    resp
-}
-
 async fn push(session: &Session, level: Level, message: String) -> Result<(), AppError> {
     flash::push(session, level, message)
         .await
@@ -162,7 +147,7 @@ async fn start_and_answer(
             tx.rollback().await?;
             let message = localize(ctx, &m);
             if htmx {
-                return Ok(with_status(StatusCode::CONFLICT, message));
+                return Ok(with_detail(StatusCode::CONFLICT, message));
             }
             push(session, Level::Warning, message).await?;
             Ok(back(&row.advisory_id))
@@ -214,7 +199,7 @@ pub async fn publish(
         tx.rollback().await?;
         let message = ctx.t("publication-flash-mismatch");
         if htmx {
-            return Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, message));
+            return Ok(with_detail(StatusCode::UNPROCESSABLE_ENTITY, message));
         }
         push(&session, Level::Error, message).await?;
         return Ok(back(&row.advisory_id));

@@ -8,7 +8,7 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fluent_bundle::FluentValue;
 use serde::Deserialize;
@@ -236,10 +236,7 @@ impl Answer<'_> {
             .await
             .map_err(session_error)?;
         if self.fragment {
-            let mut resp = StatusCode::NO_CONTENT.into_response();
-            resp.headers_mut()
-                .insert("hx-refresh", HeaderValue::from_static("true"));
-            return Ok(resp);
+            return Ok(crate::web::htmx::refresh());
         }
         Ok(Redirect::to(&format!("{}#review", routes::advisory(self.public_id))).into_response())
     }

@@ -19,3 +19,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Fragment {
         Ok(Fragment(header("hx-request") && !header("hx-boosted")))
     }
 }
+
+/// The answer to an htmx request whose action succeeded and changed more
+/// than its own fragment: 204 asking htmx to reload the page, which then
+/// shows the flash.
+pub fn refresh() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut resp = axum::http::StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut()
+        .insert("hx-refresh", axum::http::HeaderValue::from_static("true"));
+    resp
+}

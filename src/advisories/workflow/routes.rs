@@ -14,7 +14,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fluent_bundle::FluentValue;
 use serde::Deserialize;
@@ -35,9 +35,9 @@ use crate::db::Tx;
 use crate::ratelimit::Rate;
 use crate::web::AppState;
 use crate::web::context::PageContext;
-use crate::web::error::{AppError, ErrorDetail};
+use crate::web::error::{AppError, with_detail};
 use crate::web::flash::{self, Level};
-use crate::web::htmx::Fragment;
+use crate::web::htmx::{Fragment, refresh};
 use crate::web::ratelimit::check_user;
 use crate::web::routes;
 
@@ -90,21 +90,6 @@ pub fn localize(ctx: &PageContext, message: &str) -> String {
     }
 }
 
-fn with_status(status: StatusCode, message: String) -> Response {
-    let mut resp = status.into_response();
-    resp.extensions_mut().insert(ErrorDetail(message));
-    resp
-}
-
-/// The answer to an htmx request whose action succeeded: reload the page,
-/// which shows the flash.
-fn refresh() -> Response {
-    let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut()
-        .insert("hx-refresh", HeaderValue::from_static("true"));
-    resp
-}
-
 /// Where a request answers from, and the form to show again when a note
 /// was missing.
 struct Answer<'a> {
@@ -151,7 +136,7 @@ impl Answer<'_> {
             ServiceError::InvalidState(m) => {
                 let message = localize(&self.ctx, &m);
                 if self.htmx {
-                    Ok(with_status(StatusCode::CONFLICT, message))
+                    Ok(with_detail(StatusCode::CONFLICT, message))
                 } else {
                     self.flash(Level::Error, message).await?;
                     Ok(self.back())
@@ -164,7 +149,7 @@ impl Answer<'_> {
                     .collect::<Vec<_>>()
                     .join(" ");
                 if self.htmx {
-                    return Ok(with_status(StatusCode::UNPROCESSABLE_ENTITY, message));
+                    return Ok(with_detail(StatusCode::UNPROCESSABLE_ENTITY, message));
                 }
                 let Some(mut f) = self.form else {
                     self.flash(Level::Error, message).await?;
