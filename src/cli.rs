@@ -143,6 +143,8 @@ pub enum BenchCommand {
     Queue(crate::ops::bench::QueueOptions),
     /// Enqueue benchmark jobs for an outside harness; prints {"n", "seconds"}.
     Enqueue(crate::ops::bench::EnqueueOptions),
+    /// Publish-to-published latency against a local bare repository; prints one JSON object.
+    Publish(crate::ops::bench::PublishOptions),
 }
 
 /// Parses the command line and runs it.
@@ -570,6 +572,7 @@ async fn bench_command(cmd: BenchCommand) -> Result<(), String> {
     let report = match cmd {
         BenchCommand::Queue(opts) => crate::ops::bench::queue(&config, &pool, &opts).await,
         BenchCommand::Enqueue(opts) => crate::ops::bench::enqueue(&pool, &opts).await,
+        BenchCommand::Publish(opts) => crate::ops::bench::publish(&config, &pool, &opts).await,
     }?;
     println!("{report}");
     Ok(())

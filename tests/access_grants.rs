@@ -1140,6 +1140,7 @@ async fn the_invitation_email_goes_out_once_through_smtp() {
     let ctx = JobContext {
         pool: w.site.db.pool.clone(),
         mailer: Mailer::from_config(&config).unwrap(),
+        metrics: advisoryhub::ops::metrics::Metrics::new().unwrap(),
         config: Arc::new(config),
         job_id,
         attempt: 1,

@@ -356,6 +356,7 @@ fn job_context(pool: &PgPool, overrides: &[(&str, &str)]) -> JobContext {
     JobContext {
         pool: pool.clone(),
         mailer: Mailer::from_config(&config).unwrap(),
+        metrics: advisoryhub::ops::metrics::Metrics::new().unwrap(),
         config: Arc::new(config),
         job_id: 1,
         attempt: 1,

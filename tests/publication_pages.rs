@@ -290,6 +290,17 @@ async fn a_failed_run_is_retried_on_the_latest_version() {
     assert!(owner.body.contains("push rejected by the remote"));
     assert!(owner.body.contains("id=\"publication-retry-form\""));
     assert!(owner.body.contains("Failed"));
+    // 50-web-ui §6.3: "Diff against current", the pinned version against
+    // the newest.
+    let pinned = w.tasks().await[0].2;
+    assert!(
+        owner.body.contains(&format!(
+            "href=\"/advisories/{}/history/?from={pinned}&#38;to={latest}\" id=\"publication-diff\"",
+            w.id
+        )),
+        "{}",
+        owner.body
+    );
     assert!(!owner.body.contains(POLLING));
     let viewer = w.dave.get(&w.page()).await;
     assert!(viewer.body.contains("Failed"));
@@ -443,4 +454,76 @@ async fn stored_documents_are_previewed_and_downloaded() {
             .status,
         404
     );
+}
+
+// 50-web-ui §14.3: the console's publication page, for admins only — the
+// queue, the failed exports with the redacted error and a retry that comes
+// back here, the published advisories awaiting re-publication (not those
+// whose last run failed), and the recently published.
+#[tokio::test]
+async fn the_admin_publication_page_lists_queue_failures_and_stale_exports() {
+    let w = W::new().await;
+    assert_eq!(
+        w.bob.get(&w.site.url("/admin/publications/")).await.status,
+        403
+    );
+    let alice = world::sign_in(&w.site, "alice").await;
+    let empty = alice.get(&w.site.url("/admin/publications/")).await;
+    assert_eq!(empty.status, 200);
+    assert!(!empty.body.contains(&w.id));
+
+    w.step_up().await;
+    assert_eq!(w.publish(&w.bob, &w.id).await.status, 303);
+    let task = w.tasks().await[0].0;
+    let queued = alice.get(&w.site.url("/admin/publications/")).await;
+    assert!(queued.body.contains(&format!("id=\"pub-task-{task}\"")));
+    assert!(
+        queued.body.contains("every 5s"),
+        "polls while a run is open"
+    );
+
+    w.sql(
+        "UPDATE publication_task SET status = 'failed', attempts = 1, finished_at = now(),
+         last_error = 'git: push rejected by the remote'",
+    )
+    .await;
+    let failed = alice.get(&w.site.url("/admin/publications/")).await;
+    assert!(failed.body.contains("push rejected by the remote"));
+    assert!(!failed.body.contains("every 5s"));
+    let prompt = alice.open(&w.site.url("/oidc/step-up/")).await;
+    alice
+        .log_in_at_provider(prompt, "alice@example.org", "demo")
+        .await;
+    let retried = w.retry(&alice, task).await;
+    assert_eq!(retried.status, 303);
+    assert_eq!(
+        retried.location().unwrap(),
+        w.site.url("/admin/publications/")
+    );
+
+    // Published, then edited: awaiting re-publication, unless its last run
+    // failed (listed with the failures instead).
+    w.sql(
+        "UPDATE publication_task SET status = 'succeeded', finished_at = now(), commit_sha = 'abc'
+         WHERE status = 'queued'",
+    )
+    .await;
+    w.sql(
+        "UPDATE advisory SET state = 'published', published_at = now(), republish_required = true",
+    )
+    .await;
+    let stale = alice.get(&w.site.url("/admin/publications/")).await;
+    let awaiting = stale
+        .body
+        .split("id=\"publication-awaiting\"")
+        .nth(1)
+        .and_then(|rest| rest.split("id=\"publication-recent\"").next())
+        .unwrap();
+    assert!(awaiting.contains(&w.id), "{awaiting}");
+    let recent = stale
+        .body
+        .split("id=\"publication-recent\"")
+        .nth(1)
+        .unwrap();
+    assert!(recent.contains(&w.id));
 }

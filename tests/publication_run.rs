@@ -21,6 +21,7 @@ use advisoryhub::advisories::service::Ctx;
 use advisoryhub::advisories::workflow::withdrawal;
 use advisoryhub::audit::redact::Redactor;
 use advisoryhub::config::Config;
+use advisoryhub::ops::metrics::Metrics;
 use advisoryhub::publication::outcome::Settled;
 use advisoryhub::publication::{run, start};
 use common::TestDb;
@@ -77,6 +78,7 @@ struct W {
     redactor: Redactor,
     theia: uuid::Uuid,
     bare: std::path::PathBuf,
+    metrics: Metrics,
     _dir: Scratch,
 }
 
@@ -131,6 +133,7 @@ impl W {
             config,
             theia,
             bare,
+            metrics: Metrics::new().unwrap(),
             _dir: dir,
         }
     }
@@ -157,7 +160,7 @@ impl W {
     }
 
     async fn run(&self, task: i64) -> Option<Settled> {
-        run::run(&self.db.pool, &self.config, task, task)
+        run::run(&self.db.pool, &self.config, &self.metrics, task, task)
             .await
             .unwrap()
     }
@@ -176,6 +179,15 @@ impl W {
             .fetch_one(&self.db.pool)
             .await
             .unwrap()
+    }
+
+    /// The value of one sample line of the process's metrics, 0 when absent.
+    fn metric(&self, sample: &str) -> u64 {
+        self.metrics
+            .render()
+            .lines()
+            .find_map(|l| l.strip_prefix(sample)?.trim().parse().ok())
+            .unwrap_or(0)
     }
 
     fn files(&self) -> Vec<String> {
@@ -237,8 +249,29 @@ async fn inv_pub_4_a_draft_is_published_in_one_commit() {
     .await
     .unwrap();
     assert_eq!(kinds, ["csaf", "osv"]);
-    // Running the same job again does nothing (the entry guard).
+    // Running the same job again does nothing (the entry guard), and is not
+    // counted as an attempt.
     assert_eq!(w.run(task).await, None);
+    assert_eq!(
+        w.metric(r#"advisoryhub_publication_total{status="started"}"#),
+        1
+    );
+    assert_eq!(
+        w.metric(r#"advisoryhub_publication_total{status="succeeded"}"#),
+        1
+    );
+    assert_eq!(
+        w.metric(r#"advisoryhub_publication_total{status="failed"}"#),
+        0
+    );
+    assert_eq!(
+        w.metric(r#"advisoryhub_publication_stage_total{stage="git_push"}"#),
+        1
+    );
+    assert_eq!(
+        w.metric("advisoryhub_publication_duration_seconds_count"),
+        1
+    );
 
     // A re-publication after an edit lands in the same paths.
     sqlx::query("UPDATE advisory SET assigned_cve_id = 'CVE-2026-4242' WHERE advisory_id = $1")
@@ -306,6 +339,18 @@ async fn inv_lifecycle_3_a_failing_remote_leaves_the_advisory_unchanged() {
     assert_eq!(sha, "");
     assert!(error.starts_with("git: "), "{error}");
     assert_eq!(w.state(&id).await, "draft");
+    assert_eq!(
+        w.metric(r#"advisoryhub_publication_total{status="failed"}"#),
+        1
+    );
+    assert_eq!(
+        w.metric(r#"advisoryhub_publication_total{status="succeeded"}"#),
+        0
+    );
+    assert_eq!(
+        w.metric(r#"advisoryhub_publication_stage_total{stage="git_push_failed"}"#),
+        1
+    );
     let failed: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM audit_log_entry WHERE action = 'publication.git_push_failed'",
     )

@@ -70,6 +70,7 @@ pub struct JobContext {
     pub config: std::sync::Arc<Config>,
     /// Outgoing e-mail, shared by every job of the process.
     pub mailer: crate::notifications::mail::Mailer,
+    pub metrics: crate::ops::metrics::Metrics,
     pub job_id: i64,
     /// 1 on the first run.
     pub attempt: i32,

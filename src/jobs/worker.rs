@@ -586,6 +586,7 @@ impl Worker {
             pool: self.pool.clone(),
             config: self.config.clone(),
             mailer: self.mailer.clone(),
+            metrics: self.metrics.clone(),
             job_id: job.id,
             attempt: job.attempts,
         };

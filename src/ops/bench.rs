@@ -19,6 +19,9 @@ use crate::notifications::mail::Mailer;
 use crate::ops::metrics::Metrics;
 use crate::signals::Signals;
 
+mod publish;
+pub use publish::{PublishOptions, publish};
+
 /// Options of `bench queue`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct QueueOptions {
@@ -188,8 +191,13 @@ async fn enqueue_rates(pool: &PgPool, opts: &QueueOptions) -> Result<(f64, f64),
     Ok((single, batched))
 }
 
-/// A worker in this process that runs only benchmark jobs.
-fn local_worker(config: &Arc<Config>, pool: &PgPool, concurrency: usize) -> Result<Worker, String> {
+/// A worker in this process that runs only the jobs of `registry`.
+fn local_worker(
+    config: &Arc<Config>,
+    pool: &PgPool,
+    concurrency: usize,
+    registry: Registry,
+) -> Result<Worker, String> {
     let mut settings = WorkerSettings::from_config(config);
     settings.concurrency = concurrency;
     settings.periodic = false;
@@ -199,7 +207,7 @@ fn local_worker(config: &Arc<Config>, pool: &PgPool, concurrency: usize) -> Resu
         pool.clone(),
         config.clone(),
         mailer,
-        Registry::new().register::<BenchJob>(),
+        registry,
         settings,
         metrics,
     );
@@ -216,8 +224,10 @@ fn local_worker(config: &Arc<Config>, pool: &PgPool, concurrency: usize) -> Resu
     Ok(worker)
 }
 
-/// Enqueues `n` jobs and waits for them; the rate is `n` over the time from
-/// the first insert to the last completion, both on the database's clock.
+fn bench_jobs() -> Registry {
+    Registry::new().register::<BenchJob>()
+}
+
 /// A worker running in this process until `stop`.
 struct Running {
     stop: tokio::sync::oneshot::Sender<()>,
@@ -247,6 +257,8 @@ impl Running {
     }
 }
 
+/// Enqueues `n` jobs and waits for them; the rate is `n` over the time from
+/// the first insert to the last completion, both on the database's clock.
 async fn drain(pool: &PgPool, n: usize, batch: usize) -> Result<f64, String> {
     let started: f64 =
         sqlx::query_scalar!(r#"SELECT extract(epoch FROM clock_timestamp())::float8 AS "t!""#)
@@ -278,7 +290,7 @@ async fn in_process_throughput(
     pool: &PgPool,
     opts: &QueueOptions,
 ) -> Result<f64, String> {
-    let worker = local_worker(config, pool, opts.concurrency)?;
+    let worker = local_worker(config, pool, opts.concurrency, bench_jobs())?;
     let running = Running::start(worker).await;
     let result = drain(pool, opts.jobs, opts.batch).await;
     running.stop().await;
@@ -345,7 +357,7 @@ async fn wakeup_latency(
     pool: &PgPool,
     opts: &QueueOptions,
 ) -> Result<serde_json::Value, String> {
-    let worker = local_worker(config, pool, 4)?;
+    let worker = local_worker(config, pool, 4, bench_jobs())?;
     let running = Running::start(worker).await;
     // Let the listener connect before the first job.
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -14,6 +14,54 @@ const JOB_BUCKETS: [f64; 11] = [
     0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0, 120.0, 600.0,
 ];
 const HTTP_BUCKETS: [f64; 10] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const PUBLICATION_BUCKETS: [f64; 9] = [1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0];
+
+/// How a publication attempt ended, for `advisoryhub_publication_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublicationStatus {
+    Started,
+    Succeeded,
+    /// Failed in the pipeline or reaped as stale.
+    Failed,
+}
+
+/// A publication step, for `advisoryhub_publication_stage_total`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PublicationStage {
+    OsvGenerated,
+    CsafGenerated,
+    CveGenerated,
+    GitCommit,
+    GitPush,
+    GitPushFailed,
+}
+
+/// The publication job's counters and histogram (90-operations §4).
+fn publication_metrics() -> prometheus::Result<(IntCounterVec, IntCounterVec, prometheus::Histogram)>
+{
+    let total = IntCounterVec::new(
+        Opts::new(
+            "advisoryhub_publication_total",
+            "Publication attempts started, succeeded and failed (reaped included).",
+        ),
+        &["status"],
+    )?;
+    let stage = IntCounterVec::new(
+        Opts::new(
+            "advisoryhub_publication_stage_total",
+            "Publication steps reached.",
+        ),
+        &["stage"],
+    )?;
+    let duration = prometheus::Histogram::with_opts(
+        HistogramOpts::new(
+            "advisoryhub_publication_duration_seconds",
+            "Publication attempts from start to finish.",
+        )
+        .buckets(PUBLICATION_BUCKETS.to_vec()),
+    )?;
+    Ok((total, stage, duration))
+}
 
 /// The metrics of one process.
 #[derive(Clone)]
@@ -26,6 +74,9 @@ pub struct Metrics {
     backlog: IntGaugeVec,
     periodic_runs: IntCounterVec,
     rate_limited: IntCounterVec,
+    publication_total: IntCounterVec,
+    publication_stage: IntCounterVec,
+    publication_duration: prometheus::Histogram,
 }
 
 impl Metrics {
@@ -90,6 +141,7 @@ impl Metrics {
             ),
             &["group"],
         )?;
+        let (publication_total, publication_stage, publication_duration) = publication_metrics()?;
         for collector in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -99,6 +151,9 @@ impl Metrics {
             Box::new(backlog.clone()),
             Box::new(periodic_runs.clone()),
             Box::new(rate_limited.clone()),
+            Box::new(publication_total.clone()),
+            Box::new(publication_stage.clone()),
+            Box::new(publication_duration.clone()),
             Box::new(prometheus::process_collector::ProcessCollector::for_self()),
         ] {
             registry.register(collector)?;
@@ -112,6 +167,9 @@ impl Metrics {
             backlog,
             periodic_runs,
             rate_limited,
+            publication_total,
+            publication_stage,
+            publication_duration,
         })
     }
 
@@ -155,6 +213,39 @@ impl Metrics {
 
     pub fn observe_rate_limited(&self, group: &str) {
         self.rate_limited.with_label_values(&[group]).inc();
+    }
+
+    pub fn observe_publication(&self, status: PublicationStatus) {
+        let label = match status {
+            PublicationStatus::Started => "started",
+            PublicationStatus::Succeeded => "succeeded",
+            PublicationStatus::Failed => "failed",
+        };
+        self.publication_total.with_label_values(&[label]).inc();
+    }
+
+    /// Counts `n` tasks the reaper failed.
+    pub fn observe_publications_reaped(&self, n: u64) {
+        self.publication_total
+            .with_label_values(&["failed"])
+            .inc_by(n);
+    }
+
+    pub fn observe_publication_stage(&self, stage: PublicationStage) {
+        let label = match stage {
+            PublicationStage::OsvGenerated => "osv_generated",
+            PublicationStage::CsafGenerated => "csaf_generated",
+            PublicationStage::CveGenerated => "cve_generated",
+            PublicationStage::GitCommit => "git_commit",
+            PublicationStage::GitPush => "git_push",
+            PublicationStage::GitPushFailed => "git_push_failed",
+        };
+        self.publication_stage.with_label_values(&[label]).inc();
+    }
+
+    /// An attempt's time from start to its final status.
+    pub fn observe_publication_duration(&self, elapsed: Duration) {
+        self.publication_duration.observe(elapsed.as_secs_f64());
     }
 
     /// The text exposition of every metric.

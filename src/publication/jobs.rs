@@ -27,7 +27,14 @@ impl Job for PublicationRun {
     /// so only a database error while settling is worth a job retry — and
     /// the entry guard makes that retry a no-op once the task moved on.
     async fn run(&self, ctx: &JobContext) -> Result<(), JobError> {
-        super::run::run(&ctx.pool, &ctx.config, self.task_id, ctx.job_id).await?;
+        super::run::run(
+            &ctx.pool,
+            &ctx.config,
+            &ctx.metrics,
+            self.task_id,
+            ctx.job_id,
+        )
+        .await?;
         Ok(())
     }
 }
@@ -51,6 +58,8 @@ impl Job for ReapStaleTasks {
             },
         )
         .await?;
+        ctx.metrics
+            .observe_publications_reaped(reaped.running + reaped.queued);
         if reaped.running + reaped.queued > 0 {
             tracing::warn!(
                 running = reaped.running,

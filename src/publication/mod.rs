@@ -6,6 +6,7 @@
 //! advisory: checked under the row lock, then the partial unique index),
 //! INV-VERSION-2 (a task pins the latest version).
 
+pub mod admin;
 pub mod documents;
 pub mod git;
 pub mod jobs;

@@ -87,6 +87,8 @@ pub struct Panel {
     pub publish_label: Option<&'static str>,
     /// The latest run failed and the caller may publish.
     pub can_retry: bool,
+    /// The advisory's newest version number (0 when it never ran).
+    pub latest_version: i32,
 }
 
 impl Panel {
@@ -109,11 +111,20 @@ impl Panel {
 
     /// The catalogue key of a document kind's preview link.
     pub fn preview_key(&self, kind: &str) -> &'static str {
-        match kind {
-            "osv" => "publication-preview-osv",
-            "csaf" => "publication-preview-csaf",
-            _ => "publication-preview-cve",
-        }
+        preview_key(kind)
+    }
+
+    /// "Diff against current": the run's pinned version against the newest,
+    /// when they differ.
+    pub fn diff_path(&self, run: &RunView) -> Option<String> {
+        (run.version < self.latest_version).then(|| {
+            format!(
+                "{}?from={}&to={}",
+                routes::of_advisory(routes::ADVISORY_HISTORY, &self.advisory_id),
+                run.version,
+                self.latest_version
+            )
+        })
     }
 
     pub fn publish_path(&self) -> String {
@@ -152,6 +163,7 @@ struct TaskRow {
     enqueuer_name: Option<String>,
     enqueuer_email: Option<String>,
     kinds: Vec<String>,
+    latest_version: i32,
 }
 
 /// The hint of 50-web-ui §6.3 for the advisory as it is.
@@ -199,7 +211,9 @@ pub async fn load(
                   t.commit_sha, t.created_at, t.finished_at, v.version,
                   t.enqueued_by, u.display_name AS "enqueuer_name?", u.email AS "enqueuer_email?",
                   ARRAY(SELECT a.kind FROM publication_artifact a WHERE a.task_id = t.id
-                        ORDER BY array_position(ARRAY['osv', 'csaf', 'cve'], a.kind)) AS "kinds!"
+                        ORDER BY array_position(ARRAY['osv', 'csaf', 'cve'], a.kind)) AS "kinds!",
+                  (SELECT max(l.version) FROM advisory_version l
+                   WHERE l.advisory_id = t.advisory_id) AS "latest_version!"
            FROM publication_task t
            JOIN advisory_version v ON v.id = t.version_id
            LEFT JOIN app_user u ON u.id = t.enqueued_by
@@ -213,6 +227,7 @@ pub async fn load(
     .fetch_all(conn)
     .await?;
     let show_emails = perm::can_see_user_emails(me, facts);
+    let latest_version = tasks.first().map_or(0, |t| t.latest_version);
     let runs: Vec<RunView> = tasks
         .into_iter()
         .map(|t| RunView {
@@ -253,5 +268,15 @@ pub async fn load(
         show_errors,
         publish_label,
         runs,
+        latest_version,
     })
+}
+
+/// The catalogue key of the link to a stored document's preview.
+pub fn preview_key(kind: &str) -> &'static str {
+    match kind {
+        "osv" => "publication-preview-osv",
+        "csaf" => "publication-preview-csaf",
+        _ => "publication-preview-cve",
+    }
 }

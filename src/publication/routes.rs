@@ -111,6 +111,16 @@ fn back(public_id: &str) -> Response {
     Redirect::to(&routes::advisory(public_id)).into_response()
 }
 
+/// Where a retry returns, and where its step-up comes back to: the admin
+/// console's publication page for admins, the advisory otherwise (§2.9, §11).
+fn retry_home(caller: &Caller, public_id: &str) -> String {
+    if perm::admin_console(Some(&caller.actor)) {
+        routes::ADMIN_PUBLICATIONS.to_owned()
+    } else {
+        routes::advisory(public_id)
+    }
+}
+
 async fn push(session: &Session, level: Level, message: String) -> Result<(), AppError> {
     flash::push(session, level, message)
         .await
@@ -131,6 +141,7 @@ async fn start_and_answer(
     mut tx: crate::db::Tx<'static>,
     row: &AdvisoryRow,
     done_key: &str,
+    home: &str,
 ) -> Result<Response, AppError> {
     let sctx = caller.service_ctx(state, origin);
     match super::start(&mut tx, sctx, row, false, false).await {
@@ -140,7 +151,7 @@ async fn start_and_answer(
             Ok(if htmx {
                 refresh()
             } else {
-                back(&row.advisory_id)
+                Redirect::to(home).into_response()
             })
         }
         Err(ServiceError::InvalidState(m)) => {
@@ -150,7 +161,7 @@ async fn start_and_answer(
                 return Ok(with_detail(StatusCode::CONFLICT, message));
             }
             push(session, Level::Warning, message).await?;
-            Ok(back(&row.advisory_id))
+            Ok(Redirect::to(home).into_response())
         }
         Err(ServiceError::Forbidden(m)) => {
             tx.rollback().await?;
@@ -214,14 +225,14 @@ pub async fn publish(
         tx,
         &row,
         "publication-flash-started",
+        &routes::advisory(&row.advisory_id),
     )
     .await
 }
 
 /// `POST /publication/tasks/{task_id}/retry/`: a new run of a failed one's
 /// advisory, pinned to its current latest version (70-publication §2).
-/// Everybody returns to the advisory page (the admin console's publication
-/// page is not built yet).
+/// Admins return to the console's publication page, owners to the advisory.
 #[tracing::instrument(name = "http.publication.retry", skip_all)]
 pub async fn retry(
     State(state): State<AppState>,
@@ -261,14 +272,8 @@ pub async fn retry(
         tx.rollback().await?;
         return Err(AppError::BadRequest(ctx.t("publication-error-not-failed")));
     }
-    if let Err(go) = step_up::require(
-        &session,
-        &state.config,
-        &routes::advisory(&row.advisory_id),
-        htmx,
-    )
-    .await
-    {
+    let home = retry_home(&caller, &row.advisory_id);
+    if let Err(go) = step_up::require(&session, &state.config, &home, htmx).await {
         tx.rollback().await?;
         return Ok(go);
     }
@@ -282,6 +287,7 @@ pub async fn retry(
         tx,
         &row,
         "publication-flash-retry-started",
+        &home,
     )
     .await
 }

@@ -14,6 +14,7 @@ use super::outcome::{self, Artifact, Claimed, Failure, Settled};
 use crate::audit::catalogue::Action;
 use crate::audit::redact::Redactor;
 use crate::config::Config;
+use crate::ops::metrics::{Metrics, PublicationStage, PublicationStatus};
 
 /// Runs task `task_id` for job `job_id`. A task that is not `queued` (a
 /// redelivered job, a reaped task) is left alone. Only a database error
@@ -21,6 +22,7 @@ use crate::config::Config;
 pub async fn run(
     pool: &PgPool,
     config: &Config,
+    metrics: &Metrics,
     task_id: i64,
     job_id: i64,
 ) -> Result<Option<Settled>, sqlx::Error> {
@@ -28,18 +30,40 @@ pub async fn run(
     let Some(claimed) = outcome::claim(pool, task_id, job_id).await? else {
         return Ok(None);
     };
-    let pushed = match pipeline(pool, config, &redactor, &claimed).await {
+    let started = std::time::Instant::now();
+    metrics.observe_publication(PublicationStatus::Started);
+    let settled = settle(pool, config, metrics, &redactor, &claimed).await;
+    match &settled {
+        // A task reaped meanwhile was counted by the reaper.
+        Ok(Some(Settled::Stale)) => {}
+        Ok(Some(_)) => metrics.observe_publication(PublicationStatus::Succeeded),
+        Ok(None) | Err(_) => metrics.observe_publication(PublicationStatus::Failed),
+    }
+    metrics.observe_publication_duration(started.elapsed());
+    settled
+}
+
+/// The pipeline and the transaction that records its outcome; `None` when
+/// the attempt failed.
+async fn settle(
+    pool: &PgPool,
+    config: &Config,
+    metrics: &Metrics,
+    redactor: &Redactor,
+    claimed: &Claimed,
+) -> Result<Option<Settled>, sqlx::Error> {
+    let pushed = match pipeline(pool, config, metrics, redactor, claimed).await {
         Ok(pushed) => pushed,
         Err(failure) => {
-            outcome::fail(pool, &redactor, &claimed, &failure).await?;
+            outcome::fail(pool, redactor, claimed, &failure).await?;
             return Ok(None);
         }
     };
     match outcome::succeed(
         pool,
-        &redactor,
+        redactor,
         &config.oidc.admin_group,
-        &claimed,
+        claimed,
         &pushed.commit_sha,
         &pushed.branch,
     )
@@ -50,7 +74,7 @@ pub async fn run(
             // The commit is in the repository but the advisory cannot say so;
             // a retry pushes identical bytes (no new commit) and settles it.
             let failure = Failure::Unexpected(format!("settling the pushed commit: {e}"));
-            outcome::fail(pool, &redactor, &claimed, &failure).await?;
+            outcome::fail(pool, redactor, claimed, &failure).await?;
             Ok(None)
         }
     }
@@ -60,6 +84,7 @@ pub async fn run(
 async fn pipeline(
     pool: &PgPool,
     config: &Config,
+    metrics: &Metrics,
     redactor: &Redactor,
     claimed: &Claimed,
 ) -> Result<git::PushOutcome, Failure> {
@@ -90,23 +115,17 @@ async fn pipeline(
     };
     let invalid = |e: documents::Error| Failure::Validation(e.to_string());
     let osv = documents::build_osv(&input).map_err(invalid)?;
-    stage(
+    let step = Step {
         pool,
+        metrics,
         redactor,
         claimed,
-        Action::PublicationOsvGenerated,
-        json!({}),
-    )
-    .await?;
+    };
+    step.record(Action::PublicationOsvGenerated, None, json!({}))
+        .await?;
     let csaf = documents::build_csaf(&input).map_err(invalid)?;
-    stage(
-        pool,
-        redactor,
-        claimed,
-        Action::PublicationCsafGenerated,
-        json!({}),
-    )
-    .await?;
+    step.record(Action::PublicationCsafGenerated, None, json!({}))
+        .await?;
     let cve = documents::build_cve(&input).map_err(invalid)?;
     let cve_id = claimed.payload["assigned_cve_id"]
         .as_str()
@@ -115,14 +134,8 @@ async fn pipeline(
         .to_owned();
     if cve.is_some() {
         let metadata = json!({"cve_id": cve_id, "rejected": claimed.is_withdrawal()});
-        stage(
-            pool,
-            redactor,
-            claimed,
-            Action::PublicationCveGenerated,
-            metadata,
-        )
-        .await?;
+        step.record(Action::PublicationCveGenerated, None, metadata)
+            .await?;
     }
 
     let artifacts = place(
@@ -143,19 +156,14 @@ async fn pipeline(
     let message = format!("Publish advisory {}", claimed.public_id);
     let pushed = git::push(pool, &Remote::from_config(settings), &files, &message)
         .await
-        .map_err(|e| Failure::Git(e.to_string()))?;
+        .map_err(|e| {
+            metrics.observe_publication_stage(PublicationStage::GitPushFailed);
+            Failure::Git(e.to_string())
+        })?;
     let at = json!({"commit_sha": pushed.commit_sha, "branch": pushed.branch});
     for action in [Action::PublicationGitCommit, Action::PublicationGitPush] {
-        outcome::record_stage(
-            pool,
-            redactor,
-            claimed,
-            action,
-            Some(at.clone()),
-            json!({"branch": pushed.branch, "changed": pushed.changed}),
-        )
-        .await
-        .map_err(unexpected)?;
+        let metadata = json!({"branch": pushed.branch, "changed": pushed.changed});
+        step.record(action, Some(at.clone()), metadata).await?;
     }
     Ok(pushed)
 }
@@ -196,16 +204,41 @@ fn artifact(document: &Document, path: String) -> Artifact {
     }
 }
 
-async fn stage(
-    pool: &PgPool,
-    redactor: &Redactor,
-    claimed: &Claimed,
-    action: Action,
-    metadata: Value,
-) -> Result<(), Failure> {
-    outcome::record_stage(pool, redactor, claimed, action, None, metadata)
+/// What records a step of the pipeline: its ledger row and its counter.
+struct Step<'a> {
+    pool: &'a PgPool,
+    metrics: &'a Metrics,
+    redactor: &'a Redactor,
+    claimed: &'a Claimed,
+}
+
+impl Step<'_> {
+    async fn record(
+        &self,
+        action: Action,
+        new_value: Option<Value>,
+        metadata: Value,
+    ) -> Result<(), Failure> {
+        outcome::record_stage(
+            self.pool,
+            self.redactor,
+            self.claimed,
+            action,
+            new_value,
+            metadata,
+        )
         .await
-        .map_err(|e| Failure::Unexpected(format!("database: {e}")))
+        .map_err(|e| Failure::Unexpected(format!("database: {e}")))?;
+        let stage = match action {
+            Action::PublicationOsvGenerated => PublicationStage::OsvGenerated,
+            Action::PublicationCsafGenerated => PublicationStage::CsafGenerated,
+            Action::PublicationCveGenerated => PublicationStage::CveGenerated,
+            Action::PublicationGitCommit => PublicationStage::GitCommit,
+            _ => PublicationStage::GitPush,
+        };
+        self.metrics.observe_publication_stage(stage);
+        Ok(())
+    }
 }
 
 /// What the documents need besides the pinned payload.

@@ -171,6 +171,10 @@ pub fn app(state: AppState) -> Router {
             routes::ADVISORY_PUBLICATION,
             get(crate::publication::routes::card),
         )
+        .route(
+            routes::ADMIN_PUBLICATIONS,
+            get(crate::publication::admin::page),
+        )
         // workflow routes (20 §9–11)
         .route(
             routes::ADVISORY_DISMISS,

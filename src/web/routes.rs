@@ -90,6 +90,7 @@ pub const PUBLICATION_ARTIFACT: &str = "/publication/tasks/{task_id}/artifact/{k
 pub const PUBLICATION_ARTIFACT_DOWNLOAD: &str =
     "/publication/tasks/{task_id}/artifact/{kind}/download/";
 pub const ADVISORY_PUBLICATION: &str = "/advisories/{id}/publication/";
+pub const ADMIN_PUBLICATIONS: &str = "/admin/publications/";
 
 /// A route of one publication task, and of one of its documents (`{kind}`).
 pub fn of_publication_task(route: &str, task_id: i64, kind: &str) -> String {
