@@ -897,6 +897,34 @@ async fn an_unreachable_remote_fails_cleanly() {
     assert_no_scratch_left();
 }
 
+/// Waits until no process of ours but the test itself mentions `needle`
+/// in its command line.
+async fn assert_none_left(needle: &str) {
+    let me = std::process::id().to_string();
+    let mut left = Vec::new();
+    for _ in 0..40 {
+        left = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+            })
+            .filter(|e| e.file_name().to_string_lossy() != me)
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+            .filter(|cmd| cmd.contains(needle) && !cmd.contains("git-http-server.py"))
+            .collect();
+        if left.is_empty() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("still running: {left:?}");
+}
+
 #[tokio::test]
 async fn a_remote_that_never_answers_times_out() {
     use_the_binary_as_helper();
@@ -918,6 +946,8 @@ async fn a_remote_that_never_answers_times_out() {
     assert_eq!(err.to_string(), "git clone timed out after 2s");
     assert_eq!(err.class(), "Timeout");
     assert_no_scratch_left();
+    // The transport helper git started is killed along with it.
+    assert_none_left(&server.url("pub.git")).await;
 
     // The same over SSH: the server accepts and never sends its banner.
     let key = TestDir::new("key");
@@ -937,6 +967,7 @@ async fn a_remote_that_never_answers_times_out() {
         matches!(err, GitError::TimedOut { step: "clone", .. }),
         "{err:?}"
     );
+    assert_none_left(&format!("-p {} git@", server.port)).await;
 
     // And for /readyz.
     let err = git::ls_remote(&http, Duration::from_secs(1))

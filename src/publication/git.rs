@@ -722,7 +722,9 @@ impl<'a> CallEnv<'a> {
         }
     }
 
-    /// Runs git and returns whatever it exited with; a timeout kills it.
+    /// Runs git and returns whatever it exited with; a timeout kills it and
+    /// every process it started (its transport helper, ssh), which run in
+    /// its own process group.
     async fn output(
         &self,
         step: &'static str,
@@ -738,6 +740,7 @@ impl<'a> CallEnv<'a> {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .process_group(0)
             .kill_on_drop(true);
         for k in &self.remove {
             cmd.env_remove(k);
@@ -747,17 +750,27 @@ impl<'a> CallEnv<'a> {
             step,
             error: self.clean(&e.to_string()),
         })?;
+        let group = child
+            .id()
+            .and_then(|pid| rustix::process::Pid::from_raw(pid.try_into().ok()?));
         match tokio::time::timeout(timeout, child.wait_with_output()).await {
             Ok(Ok(out)) => Ok(out),
             Ok(Err(e)) => Err(GitError::Spawn {
                 step,
                 error: self.clean(&e.to_string()),
             }),
-            // Dropping the future drops the child, which kills it.
-            Err(_) => Err(GitError::TimedOut {
-                step,
-                seconds: timeout.as_secs(),
-            }),
+            // Dropping the future drops the child, which kills it; the rest
+            // of its group goes with it.
+            Err(_) => {
+                if let Some(group) = group {
+                    let _ =
+                        rustix::process::kill_process_group(group, rustix::process::Signal::Kill);
+                }
+                Err(GitError::TimedOut {
+                    step,
+                    seconds: timeout.as_secs(),
+                })
+            }
         }
     }
 
