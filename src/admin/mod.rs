@@ -1,3 +1,10 @@
 //! The admin console: global admins only.
 
 pub mod users;
+// admin console (50 §14)
+pub mod access_log;
+pub mod audit_log;
+pub mod console;
+pub mod directory;
+pub mod jobs;
+pub mod projects;

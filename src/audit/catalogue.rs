@@ -13,9 +13,9 @@
 //! * Ruling 16 of 00-decisions: the failed sign-in is `auth.failed_login`;
 //!   the spec's `auth.login_failed` stays readable as a legacy value.
 //!
-//! Totals, with ruling 16 applied: 98 values (92 active, 6 legacy); 14 in the
-//! access log (13 active, plus the legacy `auth.login_failed`); 84 in the
-//! ledger; timeline tiers A = 19, B = 14, C = 9. Legacy values are readable
+//! Totals, with rulings 13 and 16 applied: 99 values (93 active, 6 legacy);
+//! 14 in the access log (13 active, plus the legacy `auth.login_failed`); 85
+//! in the ledger; timeline tiers A = 19, B = 14, C = 9. Legacy values are readable
 //! only: the recorder must refuse them ([`Action::is_recordable`]).
 
 use std::fmt;
@@ -323,6 +323,9 @@ ProjectUpdated => "project.updated", L, -, active;
 UserForgotten => "user.forgotten", L, -, active;
 /// #82. Ledger retention sweep ran.
 AuditPruned => "audit.pruned", L, -, active;
+// admin console (50 §14)
+/// Ruling 13 of 00-decisions: an admin re-queued a dead-lettered job.
+JobRequeued => "job.requeued", L, -, active;
 /// #83. Public report filed.
 AdvisoryTriageSubmitted => "advisory.triage_submitted", L, C, active;
 /// #84. Triage promoted to draft.
@@ -419,15 +422,15 @@ mod tests {
 
     #[test]
     fn totals_match_the_spec_with_ruling_16() {
-        assert_eq!(Action::ALL.len(), 98);
-        assert_eq!(count(Action::is_recordable), 92);
+        assert_eq!(Action::ALL.len(), 99);
+        assert_eq!(count(Action::is_recordable), 93);
         assert_eq!(count(Action::is_legacy), 6);
         assert_eq!(count(|a| a.store() == Store::AccessLog), 14);
         assert_eq!(
             count(|a| a.store() == Store::AccessLog && a.is_recordable()),
             13
         );
-        assert_eq!(count(|a| a.store() == Store::Ledger), 84);
+        assert_eq!(count(|a| a.store() == Store::Ledger), 85);
         assert_eq!(count(|a| a.tier() == Some(Tier::A)), 19);
         assert_eq!(count(|a| a.tier() == Some(Tier::B)), 14);
         assert_eq!(count(|a| a.tier() == Some(Tier::C)), 9);

@@ -1,9 +1,9 @@
 //! Operating the queue: listing jobs, re-queuing dead ones, pruning, and the
-//! backlog counts behind the metrics. Used by `advisoryhub jobs` and, later,
-//! the admin console.
+//! backlog counts behind the metrics. Used by `advisoryhub jobs` and the admin
+//! console (`/admin/jobs/`).
 
 use serde::Serialize;
-use sqlx::PgPool;
+use sqlx::{Acquire, PgConnection, PgPool};
 use time::OffsetDateTime;
 
 /// A job as an operator sees it.
@@ -62,33 +62,45 @@ pub enum RetryError {
 /// Puts a dead job back in the queue with a fresh set of attempts.
 pub async fn retry(pool: &PgPool, id: i64) -> Result<(), RetryError> {
     let mut tx = pool.begin().await?;
+    requeue(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// [`retry`] inside the caller's transaction (the admin console audits the
+/// re-queue in the same one); the job's name and queue. A refused re-queue
+/// has written nothing.
+pub async fn requeue(conn: &mut PgConnection, id: i64) -> Result<(String, String), RetryError> {
     let status = sqlx::query_scalar!("SELECT status FROM jobs WHERE id = $1 FOR UPDATE", id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *conn)
         .await?
         .ok_or(RetryError::NotFound(id))?;
     if status != "dead" {
         return Err(RetryError::NotDead(id, status));
     }
-    let requeued = sqlx::query_scalar!(
+    // A savepoint, so a refused update leaves the caller's transaction usable.
+    let mut sp = conn.begin().await?;
+    let requeued = sqlx::query!(
         "UPDATE jobs SET status = 'pending', attempts = 0, run_at = now(), finished_at = NULL
          WHERE id = $1
-         RETURNING queue",
+         RETURNING name, queue",
         id
     )
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *sp)
     .await;
-    let queue = match requeued {
-        Ok(q) => q,
+    let row = match requeued {
+        Ok(row) => row,
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+            sp.rollback().await?;
             return Err(RetryError::Duplicate(id));
         }
         Err(e) => return Err(e.into()),
     };
-    sqlx::query!("SELECT pg_notify($1, $2)", super::CHANNEL, queue)
-        .execute(&mut *tx)
+    sp.commit().await?;
+    sqlx::query!("SELECT pg_notify($1, $2)", super::CHANNEL, row.queue)
+        .execute(&mut *conn)
         .await?;
-    tx.commit().await?;
-    Ok(())
+    Ok((row.name, row.queue))
 }
 
 /// Deletes completed and cancelled jobs, and schedule ticks, older than

@@ -113,6 +113,23 @@ pub fn app(state: AppState) -> Router {
         .route(routes::ADMIN_USER, get(admin::users::show))
         .route(routes::ADMIN_USER_BAN, post(admin::users::ban))
         .route(routes::ADMIN_USER_UNBAN, post(admin::users::unban))
+        // admin console routes (50 §14)
+        .route(routes::ADMIN_PROJECTS, get(admin::projects::list))
+        .route(
+            routes::ADMIN_PROJECT_NEW,
+            get(admin::projects::new_form).post(admin::projects::create_page),
+        )
+        .route(
+            routes::ADMIN_PROJECT_EDIT,
+            get(admin::projects::edit_form).post(admin::projects::edit_page),
+        )
+        .route(routes::ADMIN_USERS, get(admin::directory::users))
+        .route(routes::ADMIN_GROUPS, get(admin::directory::groups))
+        .route(routes::ADMIN_GROUP, get(admin::directory::group))
+        .route(routes::ADMIN_AUDIT, get(admin::audit_log::page))
+        .route(routes::ADMIN_ACCESS_LOG, get(admin::access_log::page))
+        .route(routes::ADMIN_JOBS, get(admin::jobs::page))
+        .route(routes::ADMIN_JOB_RETRY, post(admin::jobs::retry))
         // review routes (20 §7)
         .route(routes::REVIEW_SUBMIT, post(crate::review::routes::submit))
         .route(
@@ -234,6 +251,9 @@ pub fn app(state: AppState) -> Router {
 pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
     let body_limit = state.config.max_request_body_bytes;
     router
+        // admin console routes (50 §14): P-46 on every path under /admin/,
+        // after CSRF and before the handler's extractors.
+        .route_layer(from_fn_with_state(state.clone(), admin::console::guard))
         // Matched routes only, so an unknown path or method still answers 404
         // or 405; innermost, as it reads the session loaded around it.
         .route_layer(from_fn_with_state(state.clone(), auth::csrf::protect))

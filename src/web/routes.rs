@@ -113,6 +113,32 @@ pub const ADVISORY_WITHDRAW_REASSIGNMENT: &str = "/advisories/{id}/withdraw-reas
 pub const ADVISORY_WITHDRAW_REASSIGNMENT_MODAL: &str =
     "/advisories/{id}/withdraw-reassignment/modal/";
 pub const ADVISORY_ACCEPT_REASSIGNMENT: &str = "/advisories/{id}/accept-reassignment/";
+// admin console routes (50 §14)
+/// Every admin-console path starts here; `admin::console::guard` refuses
+/// anyone but a global admin on all of them (P-46).
+pub const ADMIN_PREFIX: &str = "/admin/";
+pub const ADMIN_PROJECTS: &str = "/admin/projects/";
+pub const ADMIN_PROJECT_NEW: &str = "/admin/projects/new/";
+pub const ADMIN_PROJECT_EDIT: &str = "/admin/projects/{project_id}/edit/";
+pub const ADMIN_USERS: &str = "/admin/users/";
+pub const ADMIN_GROUPS: &str = "/admin/groups/";
+pub const ADMIN_GROUP: &str = "/admin/groups/{group_id}/";
+pub const ADMIN_AUDIT: &str = "/admin/audit/";
+pub const ADMIN_ACCESS_LOG: &str = "/admin/access-log/";
+/// Dead-lettered jobs and their re-queue (consistency ruling 13).
+pub const ADMIN_JOBS: &str = "/admin/jobs/";
+pub const ADMIN_JOB_RETRY: &str = "/admin/jobs/{job_id}/retry/";
+
+/// A route of one project (`{project_id}`), group (`{group_id}`) or job
+/// (`{job_id}`) of the admin console.
+pub fn of_admin(route: &str, id: impl std::fmt::Display) -> String {
+    let id = id.to_string();
+    route
+        .replace("{project_id}", &id)
+        .replace("{group_id}", &id)
+        .replace("{job_id}", &id)
+}
+
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
 
