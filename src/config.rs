@@ -180,6 +180,9 @@ pub struct Config {
     pub email: EmailConfig,
     /// The publication repository and its documents' paths.
     pub publication: PublicationConfig,
+    // intake settings (50 §15)
+    /// The public intake form.
+    pub intake: IntakeConfig,
     /// Not problems, but worth a line in the log: deprecated spellings in use.
     pub warnings: Vec<String>,
 }
@@ -337,6 +340,38 @@ impl PublicationConfig {
     /// Whether a publication remote is configured.
     pub fn is_configured(&self) -> bool {
         !self.repo_url.is_empty()
+    }
+}
+
+// intake settings (50 §15)
+/// The public intake form (50-web-ui §15, 90-operations §2).
+#[derive(Clone, Debug)]
+pub struct IntakeConfig {
+    /// `INTAKE_DISABLED`: `/report/` answers 503 (false).
+    pub disabled: bool,
+    /// `RATELIMIT_INTAKE_ANON`: reports per client address (`5/h`).
+    pub rate_anonymous: crate::ratelimit::Rate,
+    /// `RATELIMIT_INTAKE_USER`: reports per signed-in user (`20/h`).
+    pub rate_user: crate::ratelimit::Rate,
+    /// `ALTCHA_HMAC_KEY` (or `_FILE`): signs the proof-of-work challenges
+    /// anonymous reporters solve; empty turns the captcha off.
+    pub altcha_hmac_key: Secret,
+}
+
+fn read_intake(r: &mut Reader<'_>) -> IntakeConfig {
+    use crate::ratelimit::Rate;
+    let hourly = |limit| Rate {
+        limit,
+        period: Duration::from_hours(1),
+    };
+    IntakeConfig {
+        disabled: r.bool("INTAKE_DISABLED", false),
+        rate_anonymous: r.parse("RATELIMIT_INTAKE_ANON", hourly(5), "a rate such as 5/h"),
+        rate_user: r.parse("RATELIMIT_INTAKE_USER", hourly(20), "a rate such as 20/h"),
+        altcha_hmac_key: Secret(
+            r.secret("ALTCHA_HMAC_KEY", "ALTCHA_HMAC_KEY_FILE")
+                .unwrap_or_default(),
+        ),
     }
 }
 
@@ -1099,6 +1134,7 @@ impl Config {
         let access_log_retention_enabled = r.bool("AUDIT_ACCESS_LOG_RETENTION_ENABLED", true);
         let email = read_email(&mut r, app_env, &mut warnings);
         let publication = read_publication(&mut r, app_env);
+        let intake = read_intake(&mut r);
 
         let config = Config {
             app_env,
@@ -1137,6 +1173,7 @@ impl Config {
             access_log_retention_enabled,
             email,
             publication,
+            intake,
             warnings,
         };
         let mut problems = r.problems;
@@ -1243,6 +1280,7 @@ impl Config {
             self.secret_key.expose().to_owned(),
             self.oidc.client_secret.expose().to_owned(),
             self.email.password.expose().to_owned(),
+            self.intake.altcha_hmac_key.expose().to_owned(),
         ];
         if let RepoAuth::Token { token } = &self.publication.auth {
             secrets.push(token.expose().to_owned());

@@ -13,6 +13,7 @@ pub mod cve;
 pub mod db;
 pub mod demo;
 pub mod i18n;
+pub mod intake;
 pub mod jobs;
 pub mod notifications;
 pub mod ops;

@@ -107,6 +107,9 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $lang, "/lifecycle.ftl")),
             "\n",
             include_str!(concat!("../../locales/", $lang, "/publication.ftl")),
+            // intake (50 §15)
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/intake.ftl")),
             // admin console (50 §14)
             "\n",
             include_str!(concat!("../../locales/", $lang, "/admin.ftl")),

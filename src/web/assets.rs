@@ -83,6 +83,23 @@ const FILES: &[(&str, &[u8])] = &[
         "cwe/cwes.json",
         include_bytes!("../../vendor/cwe/cwes.json"),
     ),
+    // intake assets (50 §15.4)
+    (
+        "altcha@3.1.0/altcha.min.js",
+        include_bytes!("../../vendor/altcha@3.1.0/altcha.min.js"),
+    ),
+    (
+        "altcha@3.1.0/altcha.css",
+        include_bytes!("../../vendor/altcha@3.1.0/altcha.css"),
+    ),
+    (
+        "altcha@3.1.0/workers/sha.js",
+        include_bytes!("../../vendor/altcha@3.1.0/workers/sha.js"),
+    ),
+    (
+        "app/intake.js",
+        include_bytes!("../../vendor/app/intake.js"),
+    ),
     ("app/app.js", include_bytes!("../../vendor/app/app.js")),
     ("app/app.css", include_bytes!("../../vendor/app/app.css")),
     (

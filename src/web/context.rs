@@ -118,6 +118,11 @@ impl PageContext {
         routes::NOTIFICATIONS
     }
 
+    /// The public report form (50-web-ui §3).
+    pub fn report_path(&self) -> &'static str {
+        routes::REPORT
+    }
+
     /// The name to show for the signed-in user.
     pub fn user_label(&self) -> &str {
         self.user.as_ref().map_or("", |u| {

@@ -1,6 +1,8 @@
 //! Per-route rate limits, counted before the handler runs so a throttled
 //! request performs no write, e-mail or push.
 
+use std::net::IpAddr;
+
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -21,15 +23,24 @@ pub struct RouteLimit {
 
 /// Counts the hit and refuses with 429 and `Retry-After` above the limit.
 pub async fn enforce(State(limit): State<RouteLimit>, req: Request, next: Next) -> Response {
-    let ip = req
-        .extensions()
-        .get::<ClientAddr>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.to_string());
-    let key = format!("{}:ip:{ip}", limit.group);
-    match check(&limit.state, limit.group, limit.rate, &key).await {
+    let ip = req.extensions().get::<ClientAddr>().map(|c| c.0);
+    match check_ip(&limit.state, limit.group, limit.rate, ip).await {
         Ok(()) => next.run(req).await,
         Err(refused) => refused.into_response(),
     }
+}
+
+/// A per-client-address limit (key `<group>:ip:<address>`), for handlers
+/// whose key depends on who is signed in (the intake form). Call it before
+/// anything else in the handler (INV-RATELIMIT-1).
+pub async fn check_ip(
+    state: &AppState,
+    group: &'static str,
+    rate: Rate,
+    ip: Option<IpAddr>,
+) -> Result<(), AppError> {
+    let ip = ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string());
+    check(state, group, rate, &format!("{group}:ip:{ip}")).await
 }
 
 /// A per-user limit (key `<group>:u:<user id>`, 20-lifecycle §20), for

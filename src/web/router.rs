@@ -31,6 +31,13 @@ const LANGUAGE_SWITCH_RATE: Rate = Rate {
     period: Duration::from_mins(1),
 };
 
+// intake routes (50 §15)
+/// The project picker's autocomplete (60-api §1.4).
+const PROJECT_PICKER_RATE: Rate = Rate {
+    limit: 60,
+    period: Duration::from_mins(1),
+};
+
 /// The web application.
 #[expect(clippy::too_many_lines, reason = "the whole route table, in one place")]
 pub fn app(state: AppState) -> Router {
@@ -237,6 +244,26 @@ pub fn app(state: AppState) -> Router {
         .route(
             routes::ADVISORY_ACCEPT_REASSIGNMENT,
             post(advisories::workflow::routes::accept_reassignment),
+        )
+        // intake routes (50 §15)
+        .route(
+            routes::REPORT,
+            get(crate::intake::routes::form).post(crate::intake::routes::submit),
+        )
+        .route(
+            routes::REPORT_THANK_YOU,
+            get(crate::intake::routes::thank_you),
+        )
+        .route(
+            routes::REPORT_PROJECTS,
+            get(crate::intake::routes::projects).route_layer(from_fn_with_state(
+                RouteLimit {
+                    state: state.clone(),
+                    group: "intake:projects",
+                    rate: PROJECT_PICKER_RATE,
+                },
+                ratelimit::enforce,
+            )),
         )
         .route(routes::HEALTHZ, get(health::healthz))
         .route(routes::READYZ, get(health::readyz))

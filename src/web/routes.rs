@@ -139,6 +139,12 @@ pub fn of_admin(route: &str, id: impl std::fmt::Display) -> String {
         .replace("{job_id}", &id)
 }
 
+// intake routes (50 §15)
+/// The public report form, the page every submission ends on, and the
+/// project picker's JSON (50-web-ui §2.7, 60-api §5).
+pub const REPORT: &str = "/report/";
+pub const REPORT_THANK_YOU: &str = "/report/thank-you/";
+pub const REPORT_PROJECTS: &str = "/report/projects.json";
 /// Prefix of the JSON API, whose errors are JSON.
 pub const API_PREFIX: &str = "/api/";
 

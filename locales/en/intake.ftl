@@ -1,0 +1,39 @@
+## intake
+
+# The public report form (50-web-ui §15)
+nav-report = Report a vulnerability
+intake-title = Report a vulnerability
+intake-intro = Tell the security team about a vulnerability in an Eclipse project. Your report stays private to the project's security team and the administrators.
+intake-sign-in-first = Sign in first
+intake-sign-in-why = to identify yourself to the security team; you will then be able to follow your report. Without signing in, your report cannot be linked to you later.
+intake-not-sent = Your report was not sent. Please correct the fields below.
+intake-field-project_slug = Project
+intake-field-summary = Summary
+intake-field-details = Details
+intake-field-reporter_display_name = Preferred name for recognition (optional)
+intake-field-altcha = Spam check
+intake-project-choose = Select a project…
+intake-project-unsorted = I don't know which project
+intake-project-filter = Filter projects
+intake-details-help = Markdown. Describe the vulnerability, the affected versions and how to reproduce it (at most 16,384 characters).
+intake-display-name-help = Used only to credit you in the advisory, never to contact you. There is no e-mail field: sign in if the team should be able to reach you.
+intake-honeypot-label = Leave this field empty
+intake-captcha-noscript = This form needs JavaScript for its spam check. Sign in to submit without it.
+intake-submit = Submit report
+intake-error-malformed = The form could not be read. Please try again.
+intake-error-project-required = Choose a project, or "I don't know which project".
+intake-error-project-unknown = Unknown project.
+intake-error-summary-required = A summary is required.
+intake-error-summary-too-long = The summary may be at most 300 characters long.
+intake-error-details-required = Details are required.
+intake-error-details-too-long = The details may be at most 16,384 characters long.
+intake-error-display-name-too-long = The name may be at most 200 characters long.
+intake-error-control-characters = This field contains control characters; please remove them.
+intake-error-captcha-missing = The spam check was not completed. It needs JavaScript; sign in to submit without it.
+intake-error-captcha-invalid = The spam check failed or has expired. Please complete it again.
+intake-thanks-title = Thanks — your report has been received.
+intake-thanks-body = The security team will look into it.
+intake-thanks-no-email = No acknowledgement e-mail is sent to anonymous reporters. If you signed in, you can follow the report from your list of advisories.
+intake-thanks-another = Submit another report
+intake-disabled-title = Report intake is temporarily closed.
+intake-disabled-body = Please e-mail the Eclipse Foundation security team at security@eclipse.org instead.

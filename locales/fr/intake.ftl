@@ -1,0 +1,39 @@
+## intake
+
+# Le formulaire public de signalement (50-web-ui §15)
+nav-report = Signaler une vulnérabilité
+intake-title = Signaler une vulnérabilité
+intake-intro = Informez l'équipe de sécurité d'une vulnérabilité dans un projet Eclipse. Votre signalement reste privé : seuls l'équipe de sécurité du projet et les administrateurs le voient.
+intake-sign-in-first = Connectez-vous d'abord
+intake-sign-in-why = pour vous identifier auprès de l'équipe de sécurité ; vous pourrez ensuite suivre votre signalement. Sans connexion, votre signalement ne pourra jamais vous être rattaché.
+intake-not-sent = Votre signalement n'a pas été envoyé. Veuillez corriger les champs ci-dessous.
+intake-field-project_slug = Projet
+intake-field-summary = Résumé
+intake-field-details = Détails
+intake-field-reporter_display_name = Nom à citer dans les remerciements (facultatif)
+intake-field-altcha = Contrôle anti-spam
+intake-project-choose = Choisissez un projet…
+intake-project-unsorted = Je ne sais pas quel projet
+intake-project-filter = Filtrer les projets
+intake-details-help = Markdown. Décrivez la vulnérabilité, les versions concernées et comment la reproduire (16 384 caractères au plus).
+intake-display-name-help = Utilisé uniquement pour vous citer dans l'avis, jamais pour vous contacter. Il n'y a pas de champ e-mail : connectez-vous si l'équipe doit pouvoir vous joindre.
+intake-honeypot-label = Laissez ce champ vide
+intake-captcha-noscript = Ce formulaire a besoin de JavaScript pour son contrôle anti-spam. Connectez-vous pour l'envoyer sans JavaScript.
+intake-submit = Envoyer le signalement
+intake-error-malformed = Le formulaire n'a pas pu être lu. Veuillez réessayer.
+intake-error-project-required = Choisissez un projet, ou « Je ne sais pas quel projet ».
+intake-error-project-unknown = Projet inconnu.
+intake-error-summary-required = Le résumé est obligatoire.
+intake-error-summary-too-long = Le résumé ne peut pas dépasser 300 caractères.
+intake-error-details-required = Les détails sont obligatoires.
+intake-error-details-too-long = Les détails ne peuvent pas dépasser 16 384 caractères.
+intake-error-display-name-too-long = Le nom ne peut pas dépasser 200 caractères.
+intake-error-control-characters = Ce champ contient des caractères de contrôle ; veuillez les retirer.
+intake-error-captcha-missing = Le contrôle anti-spam n'a pas été effectué. Il a besoin de JavaScript ; connectez-vous pour envoyer le formulaire sans lui.
+intake-error-captcha-invalid = Le contrôle anti-spam a échoué ou a expiré. Veuillez le refaire.
+intake-thanks-title = Merci — votre signalement a bien été reçu.
+intake-thanks-body = L'équipe de sécurité va l'examiner.
+intake-thanks-no-email = Aucun e-mail d'accusé de réception n'est envoyé aux personnes anonymes. Si vous étiez connecté, vous pouvez suivre le signalement depuis votre liste d'avis.
+intake-thanks-another = Envoyer un autre signalement
+intake-disabled-title = La réception des signalements est momentanément fermée.
+intake-disabled-body = Veuillez écrire à l'équipe de sécurité de la Fondation Eclipse à security@eclipse.org.

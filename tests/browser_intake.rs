@@ -1,0 +1,84 @@
+//! The public report form in a real headless Chromium: `tests/browser/intake.mjs`
+//! (playwright-core) files an anonymous report from the top bar's link,
+//! with JavaScript turned off (the plain project select) and with it on (the
+//! select filtered through `/report/projects.json`); both reach the
+//! thank-you page. The reports must then be in the database as triage
+//! advisories with their intake sidecars. Console errors and CSP violations
+//! fail it. The browser must be installed (Debian's `chromium`, as `.ci/run`
+//! does); a missing one is a failure, never a skip.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly on purpose"
+)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::site::Site;
+use common::world::projects;
+
+#[tokio::test]
+async fn chromium_files_anonymous_reports_with_and_without_javascript() {
+    let site = Site::start(&[]).await;
+    let jetty = projects(&site.db.pool).await.jetty;
+
+    let stdout = common::browser::run("intake.mjs", &site, Duration::from_secs(180)).await;
+
+    let mut reported: Vec<String> = stdout
+        .lines()
+        .filter_map(|l| {
+            l.split_once("]: ")
+                .filter(|(k, _)| k.starts_with("report ["))
+        })
+        .map(|(_, summary)| summary.trim().to_owned())
+        .collect();
+    reported.sort();
+    assert_eq!(
+        reported.len(),
+        2,
+        "intake.mjs reports two reports:\n{stdout}"
+    );
+
+    let rows: Vec<(
+        String,
+        String,
+        uuid::Uuid,
+        Option<i64>,
+        String,
+        String,
+        bool,
+    )> = sqlx::query_as(
+        "SELECT a.summary, a.state, a.project_id, i.reporter_user_id, i.reporter_display_name,
+                i.submitted_user_agent, i.needs_admin_routing
+         FROM advisory a JOIN advisory_intake i ON i.advisory_id = a.id
+         ORDER BY a.summary",
+    )
+    .fetch_all(&site.db.pool)
+    .await
+    .unwrap();
+    let summaries: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    assert_eq!(
+        summaries, reported,
+        "the reports in the database are not the ones filed"
+    );
+    for (summary, state, project, reporter, name, user_agent, routing) in &rows {
+        assert_eq!(state, "triage", "{summary}");
+        assert_eq!(*project, jetty, "{summary}");
+        assert_eq!(*reporter, None, "{summary}: anonymous");
+        assert_eq!(name, "Jane H.", "{summary}");
+        assert!(user_agent.contains("Chrome"), "{summary}: {user_agent}");
+        assert!(!routing, "{summary}");
+    }
+    let details: Vec<String> = sqlx::query_scalar("SELECT details FROM advisory")
+        .fetch_all(&site.db.pool)
+        .await
+        .unwrap();
+    assert!(
+        details
+            .iter()
+            .all(|d| d.contains("<script>alert(1)</script>")),
+        "the markdown is stored as typed: {details:?}"
+    );
+}
