@@ -712,6 +712,21 @@ pub fn can_reassign_triage_to(
             || (can_triage(actor, facts) && team(actor, Some(destination_team_group_id))))
 }
 
+// triage: promote target (20 §6.4)
+/// P-28 with a target (20-lifecycle §6.4, L-4): promote a native triage
+/// report to `target`: triage rights, and a non-admin moving it to another
+/// project must be on that project's team.
+pub fn can_promote_triage_to(
+    actor: Option<&Actor>,
+    facts: &AdvisoryFacts,
+    target: ProjectRef,
+) -> bool {
+    can_triage(actor, facts)
+        && (target.id == facts.project_id
+            || admin(actor)
+            || team(actor, Some(target.team_group_id)))
+}
+
 /// P-32: a non-admin owner asks the admins to move a native draft, when no
 /// request is pending (INV-AUTH-9).
 pub fn can_request_reassignment(actor: Option<&Actor>, facts: &AdvisoryFacts) -> bool {
@@ -1715,6 +1730,63 @@ mod tests {
         ]);
     }
 
+    // triage: promote target (20 §6.4)
+    #[test]
+    fn promote_triage_to_a_target_l_4() {
+        fn to(n: u128, team_group_id: i64) -> ProjectRef {
+            ProjectRef {
+                id: project(n),
+                team_group_id,
+            }
+        }
+        let triage = with(|f| f.state = State::Triage);
+        let flagged = with(|f| {
+            f.state = State::Triage;
+            f.needs_admin_routing = true;
+        });
+        assert_rows(&[
+            row(
+                "its own project",
+                triage.clone(),
+                |a, f| can_promote_triage_to(a, f, to(1, TEAM)),
+                [0, 0, 1, 1, 0, 0],
+            ),
+            row(
+                "the owner's other project",
+                triage.clone(),
+                |a, f| can_promote_triage_to(a, f, to(2, OTHER_TEAM)),
+                [0, 0, 1, 1, 0, 0],
+            ),
+            row(
+                "a foreign project: admins only",
+                triage.clone(),
+                |a, f| can_promote_triage_to(a, f, to(3, FOREIGN_TEAM)),
+                [0, 0, 0, 1, 0, 0],
+            ),
+            row(
+                "flagged: admins only (INV-AUTH-6)",
+                flagged,
+                |a, f| can_promote_triage_to(a, f, to(1, TEAM)),
+                [0, 0, 0, 1, 0, 0],
+            ),
+            row(
+                "not in triage",
+                base(),
+                |a, f| can_promote_triage_to(a, f, to(1, TEAM)),
+                [0, 0, 0, 0, 0, 0],
+            ),
+            row(
+                "GHSA-linked: nobody",
+                with(|f| {
+                    f.state = State::Triage;
+                    f.kind = Kind::GhsaLinked;
+                }),
+                |a, f| can_promote_triage_to(a, f, to(1, TEAM)),
+                [0, 0, 0, 0, 0, 0],
+            ),
+        ]);
+    }
+
     #[test]
     fn triage_flagged_for_routing_inv_auth_6() {
         let flagged = with(|f| {
@@ -2413,6 +2485,16 @@ mod tests {
             ("can_clear_admin_routing_flag", can_clear_admin_routing_flag),
             ("can_reassign_triage_to", |a, f| {
                 can_reassign_triage_to(a, f, OTHER_TEAM)
+            }),
+            ("can_promote_triage_to", |a, f| {
+                can_promote_triage_to(
+                    a,
+                    f,
+                    ProjectRef {
+                        id: project(2),
+                        team_group_id: OTHER_TEAM,
+                    },
+                )
             }),
             ("can_request_reassignment", can_request_reassignment),
             (

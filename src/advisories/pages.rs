@@ -348,6 +348,8 @@ pub struct DetailPage {
     pub notifications: Option<crate::notifications::preferences::Panel>,
     /// Dismissal, reopening, withdrawal and reassignment.
     pub workflow: super::workflow::panel::Panel,
+    /// The triage card: reporter, routing flag, triage decisions.
+    pub triage: super::workflow::triage_panel::Panel,
     pub review: crate::review::panel::Panel,
     pub cve: crate::cve::panel::Panel,
     pub publication: crate::publication::panel::Panel,
@@ -441,6 +443,7 @@ pub async fn detail(
         )
     };
     let workflow = super::workflow::panel::load(&mut tx, actor, &row, &facts).await?;
+    let triage = super::workflow::triage_panel::load(&mut tx, actor, &row, &facts).await?;
     let review = crate::review::panel::load(&mut tx, actor, &row, &facts).await?;
     let cve = crate::cve::panel::load(&mut tx, actor, &row, &facts).await?;
     let publication = crate::publication::panel::load(&mut tx, actor, &row, &facts).await?;
@@ -493,6 +496,7 @@ pub async fn detail(
         access,
         notifications,
         workflow,
+        triage,
         review,
         cve,
         publication,

@@ -292,6 +292,10 @@ fn describe(
     if let Some(key) = crate::review::timeline::key(action, metadata) {
         return ctx.t(key);
     }
+    // triage prose (20 §6)
+    if let Some(key) = crate::advisories::workflow::triage::timeline_key(action) {
+        return ctx.t(key);
+    }
     let cve = |v: Option<&Value>| {
         v.and_then(|v| v["cve_id"].as_str())
             .unwrap_or_default()

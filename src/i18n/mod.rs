@@ -107,6 +107,9 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $lang, "/lifecycle.ftl")),
             "\n",
             include_str!(concat!("../../locales/", $lang, "/publication.ftl")),
+            // triage and the admin inbox (20 §6, 50 §14.1)
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/triage.ftl")),
             // intake (50 §15)
             "\n",
             include_str!(concat!("../../locales/", $lang, "/intake.ftl")),

@@ -245,6 +245,27 @@ pub fn app(state: AppState) -> Router {
             routes::ADVISORY_ACCEPT_REASSIGNMENT,
             post(advisories::workflow::routes::accept_reassignment),
         )
+        // triage routes (20 §6, 50 §2.2)
+        .route(
+            routes::ADVISORY_PROMOTE,
+            post(advisories::workflow::triage_routes::promote),
+        )
+        .route(
+            routes::ADVISORY_FLAG_MODAL,
+            get(advisories::workflow::triage_routes::flag_form),
+        )
+        .route(
+            routes::ADVISORY_FLAG,
+            post(advisories::workflow::triage_routes::flag),
+        )
+        .route(
+            routes::ADVISORY_CLEAR_ROUTING_FLAG,
+            post(advisories::workflow::triage_routes::clear_flag),
+        )
+        .route(
+            routes::ADVISORY_REASSIGN,
+            post(advisories::workflow::triage_routes::reassign),
+        )
         // intake routes (50 §15)
         .route(
             routes::REPORT,

@@ -139,6 +139,16 @@ pub fn of_admin(route: &str, id: impl std::fmt::Display) -> String {
         .replace("{job_id}", &id)
 }
 
+// triage routes (20 §6, 50 §2.2)
+/// Triage decisions on a report (50-web-ui §2.2, §6.6).
+pub const ADVISORY_PROMOTE: &str = "/advisories/{id}/promote/";
+pub const ADVISORY_FLAG: &str = "/advisories/{id}/flag/";
+pub const ADVISORY_FLAG_MODAL: &str = "/advisories/{id}/flag/modal/";
+pub const ADVISORY_CLEAR_ROUTING_FLAG: &str = "/advisories/{id}/clear-routing-flag/";
+pub const ADVISORY_REASSIGN: &str = "/advisories/{id}/reassign/";
+// admin inbox (50 §14.1)
+/// The admin console's inbox, filtered by `?category=` (50-web-ui §14.1).
+pub const ADMIN_INBOX: &str = "/admin/";
 // intake routes (50 §15)
 /// The public report form, the page every submission ends on, and the
 /// project picker's JSON (50-web-ui §2.7, 60-api §5).

@@ -42,7 +42,7 @@ use crate::web::ratelimit::check_user;
 use crate::web::routes;
 
 /// 20-lifecycle §20: requesting a reassignment or a withdrawal.
-const REQUEST_RATE: Rate = Rate {
+pub(super) const REQUEST_RATE: Rate = Rate {
     limit: 20,
     period: std::time::Duration::from_hours(1),
 };
@@ -92,13 +92,13 @@ pub fn localize(ctx: &PageContext, message: &str) -> String {
 
 /// Where a request answers from, and the form to show again when a note
 /// was missing.
-struct Answer<'a> {
-    session: &'a Session,
-    ctx: PageContext,
-    htmx: bool,
-    public_id: &'a str,
+pub(super) struct Answer<'a> {
+    pub(super) session: &'a Session,
+    pub(super) ctx: PageContext,
+    pub(super) htmx: bool,
+    pub(super) public_id: &'a str,
     /// The form as posted (with the typed value), for a 422 page.
-    form: Option<ActionForm>,
+    pub(super) form: Option<ActionForm>,
 }
 
 impl Answer<'_> {
@@ -113,7 +113,7 @@ impl Answer<'_> {
     }
 
     /// Commits a successful action, or answers its refusal (§2.5, ruling 8).
-    async fn settle(
+    pub(super) async fn settle(
         self,
         tx: Tx<'static>,
         outcome: Result<(Level, String), ServiceError>,
@@ -170,7 +170,7 @@ impl Answer<'_> {
 }
 
 /// The form as posted, for showing it again.
-fn typed(mut f: ActionForm, value: &str) -> ActionForm {
+pub(super) fn typed(mut f: ActionForm, value: &str) -> ActionForm {
     if let Some(field) = f.field.as_mut() {
         value.clone_into(&mut field.value);
     }
@@ -186,7 +186,7 @@ pub struct ReasonForm {
 #[derive(Debug, Default, Deserialize)]
 pub struct NoteForm {
     #[serde(default)]
-    note: String,
+    pub(super) note: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -204,7 +204,12 @@ pub struct AcceptForm {
 }
 
 /// Shows `f` as a page, or alone for htmx.
-fn form_response(ctx: PageContext, htmx: bool, public_id: &str, f: ActionForm) -> Response {
+pub(super) fn form_response(
+    ctx: PageContext,
+    htmx: bool,
+    public_id: &str,
+    f: ActionForm,
+) -> Response {
     if htmx {
         ActionFragment { ctx, f }.into_response()
     } else {
@@ -537,7 +542,7 @@ fn plausible_slug(slug: &str) -> bool {
 }
 
 /// The project `slug` names, if it could name one and does.
-async fn project_by_slug(
+pub(super) async fn project_by_slug(
     conn: &mut sqlx::PgConnection,
     slug: &str,
 ) -> Result<Option<projects::Project>, sqlx::Error> {
