@@ -8,3 +8,5 @@ pub mod console;
 pub mod directory;
 pub mod jobs;
 pub mod projects;
+// admin inbox (50 §14.1)
+pub mod inbox;

@@ -245,6 +245,8 @@ pub fn app(state: AppState) -> Router {
             routes::ADVISORY_ACCEPT_REASSIGNMENT,
             post(advisories::workflow::routes::accept_reassignment),
         )
+        // admin inbox (50 §14.1)
+        .route(routes::ADMIN_INBOX, get(admin::inbox::page))
         // triage routes (20 §6, 50 §2.2)
         .route(
             routes::ADVISORY_PROMOTE,
