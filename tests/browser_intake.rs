@@ -82,3 +82,31 @@ async fn chromium_files_anonymous_reports_with_and_without_javascript() {
         "the markdown is stored as typed: {details:?}"
     );
 }
+
+// The proof-of-work captcha in the browser (50-web-ui §15.4): with
+// JavaScript the vendored widget solves our challenge under the page's CSP
+// and the report is filed; without it the form explains the check and the
+// report is refused (400), storing nothing.
+#[tokio::test]
+async fn chromium_solves_the_captcha_with_javascript_and_is_told_why_without() {
+    let site = Site::start(&[("ALTCHA_HMAC_KEY", "browser-test-altcha-key")]).await;
+    projects(&site.db.pool).await;
+
+    let stdout = common::browser::run("intake.mjs", &site, Duration::from_secs(240)).await;
+    assert!(stdout.contains("refused [no-js]: "), "{stdout}");
+    let filed: Vec<String> = sqlx::query_scalar("SELECT summary FROM advisory")
+        .fetch_all(&site.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        filed,
+        ["Request smuggling in the HTTP/1 parser (js walk)"],
+        "only the walk with JavaScript filed a report"
+    );
+    let spent: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM cache_entries WHERE key LIKE 'altcha:used:%'")
+            .fetch_one(&site.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(spent, 1, "the solution was recorded as used");
+}

@@ -13,6 +13,10 @@
 // filed (tests/browser_intake.rs finds them in the database), then `PASS`;
 // on any failure prints `FAIL: …` with what the browser saw and exits 1.
 //
+// When the site has ALTCHA_HMAC_KEY set, the JavaScript walk solves the
+// proof of work in the browser and the no-JavaScript walk checks that the
+// form explains the check and refuses the report (`refused [no-js]: …`).
+//
 // To add steps (the admin's triage of the filed reports, say), append them
 // to `walk` after "submit the report", or add a walk to `WALKS`.
 
@@ -52,9 +56,14 @@ async function walk(browser, { javaScriptEnabled }) {
   const { context, page, problems } = await watchedPage(browser, {
     javaScriptEnabled,
     timeoutMs: TIMEOUT_MS,
-    // Chromium asks for /favicon.ico by itself; the app serves its own icon elsewhere.
-    allow: (msg, loc) => Boolean(loc?.url && new URL(loc.url).pathname === '/favicon.ico'),
+    // Chromium asks for /favicon.ico by itself; the app serves its own icon
+    // elsewhere. It also logs a 4xx page as an error: allowed only for the
+    // refusal a step expects.
+    allow: (msg, loc) =>
+      Boolean(loc?.url && new URL(loc.url).pathname === '/favicon.ico') ||
+      (expectRefusal && /status of 400\b/.test(msg.text()) && new URL(loc?.url ?? base).pathname === '/report/'),
   });
+  let expectRefusal = false;
 
   async function step(name, body) {
     stepNo += 1;
@@ -119,6 +128,33 @@ async function walk(browser, { javaScriptEnabled }) {
     await page.fill('#f-details', 'Steps:\n\n1. send `Transfer-Encoding: chunked` twice\n2. <script>alert(1)</script>');
     await page.fill('#f-reporter_display_name', 'Jane H.');
   });
+
+  // With ALTCHA_HMAC_KEY set, anonymous reporters solve a proof of work,
+  // which needs JavaScript; without it the form says so and refuses.
+  const captcha = (await page.locator('altcha-widget').count()) > 0;
+  if (captcha && !javaScriptEnabled) {
+    await step('no JavaScript: the spam check is explained, and the report refused', async () => {
+      check(await page.locator('#altcha-noscript').isVisible(), 'no notice about the spam check');
+      expectRefusal = true;
+      const [resp] = await Promise.all([page.waitForNavigation(), page.click('#submit-report')]);
+      check(resp?.status() === 400, `the report without a solution answered ${resp?.status()}`);
+      await page.locator('#form-errors').waitFor();
+      console.log(`refused [${label}]: ${summary}`);
+    });
+    check(!problems.length, `[${label}] console errors / CSP violations:\n    ${problems.join('\n    ')}`);
+    await context.close();
+    return;
+  }
+  if (captcha) {
+    await step('solve the spam check in the browser', async () => {
+      await page.locator('altcha-widget .altcha-checkbox-wrap label').click();
+      await page.waitForFunction(
+        () => Boolean(new FormData(document.getElementById('report-form')).get('altcha')),
+        null,
+        { timeout: 60_000 },
+      );
+    });
+  }
 
   await step('submit the report: the thank-you page, with no reference', async () => {
     await page.click('#submit-report');
