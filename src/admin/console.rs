@@ -81,6 +81,7 @@ impl AdminNav {
     pub fn items(&self) -> Vec<NavItem> {
         // 50-web-ui §14's order; sections not built yet are left out.
         [
+            (Section::Inbox, "admin-nav-inbox", routes::ADMIN_INBOX),
             (
                 Section::Projects,
                 "admin-nav-projects",
