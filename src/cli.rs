@@ -88,6 +88,63 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    // retention commands (90 §8)
+    /// Delete audit-ledger rows older than the horizon, through the
+    /// append-only bypass; records audit.pruned.
+    ///
+    /// First-view receipts (advisory.first_seen) and earlier audit.pruned
+    /// rows are kept. Needs a database role that is a member of
+    /// hub_retention. Timelines of advisories created before the cutoff say
+    /// that older events were pruned.
+    PruneAudit {
+        /// Delete rows older than N days.
+        #[arg(long, value_name = "N", default_value_t = crate::ops::retention::DEFAULT_AUDIT_DAYS,
+              value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        older_than_days: u32,
+        /// Print how many rows would go, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Why (recorded on audit.pruned); required unless --dry-run.
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+    },
+    /// GDPR erasure of one account, in one transaction through the
+    /// append-only bypass; records user.forgotten without personal data.
+    ///
+    /// Replaces the e-mail (and blanks names) inside ledger values, deletes
+    /// access-log rows and sessions, redacts the account's comments and all
+    /// their versions, deletes pending invitations it sent or received,
+    /// scrubs intake reports it filed, removes credits naming
+    /// mailto:<EMAIL> (with a new advisory version, no editor), and
+    /// pseudonymises the user row (deactivated).
+    ForgetUser {
+        /// The account's e-mail (case-insensitive).
+        email: String,
+        /// Replacement e-mail (default: forgotten-<id>@example.invalid).
+        #[arg(long, value_name = "EMAIL")]
+        pseudo: Option<String>,
+        /// Why (recorded on user.forgotten).
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+        /// Delete the user row instead of keeping it pseudonymised (refused
+        /// for an account that edited advisories).
+        #[arg(long)]
+        also_delete: bool,
+    },
+    /// Scrub reporter data (user link, name, address, browser) from intake
+    /// reports of advisories out of triage and unmodified for the retention,
+    /// and from honeypot rows as old; records intake.reports_pruned.
+    PruneReports {
+        /// Print the counts, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Scrub this advisory's report whatever its age (ECL-…).
+        #[arg(long, value_name = "ID", conflicts_with = "retention_days")]
+        advisory_id: Option<String>,
+        /// Horizon in days (default: INTAKE_REPORT_RETENTION_DAYS, else 365).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=36_500))]
+        retention_days: Option<u32>,
+    },
     /// Development only: demo users, projects and advisories (refused with
     /// APP_ENV=production).
     ///
@@ -172,6 +229,22 @@ pub fn main() -> ExitCode {
             retention_days,
             dry_run,
         } => run_async(access_log_partitions_command(retention_days, dry_run)),
+        Command::PruneAudit {
+            older_than_days,
+            dry_run,
+            reason,
+        } => run_async(prune_audit_command(older_than_days, dry_run, reason)),
+        Command::ForgetUser {
+            email,
+            pseudo,
+            reason,
+            also_delete,
+        } => run_async(forget_user_command(email, pseudo, reason, also_delete)),
+        Command::PruneReports {
+            dry_run,
+            advisory_id,
+            retention_days,
+        } => run_async(prune_reports_command(dry_run, advisory_id, retention_days)),
         Command::SeedDemo { users, reset } => {
             run_async(seed_demo_command(env_vars(), users, reset))
         }
@@ -330,9 +403,23 @@ async fn serve_web(
     let shutdown = shutdown_signal();
     tracing::info!(url = %format!("http://{addr}/"), "AdvisoryHub web is listening");
     let state = AppState::new(config, pool, metrics)?;
+    // Every replica's banner follows a maintenance toggle at once.
+    let signals = Signals::start(listen_url(&state.config).expose()).map_err(|e| e.to_string())?;
+    state
+        .maintenance
+        .follow(&signals)
+        .map_err(|e| e.to_string())?;
     web::serve(state, listener, shutdown)
         .await
         .map_err(|e| format!("web server: {e}"))
+}
+
+/// Where `LISTEN` connects: `DATABASE_LISTEN_URL`, else the pool's URL.
+fn listen_url(config: &Config) -> &crate::config::Secret {
+    config
+        .database_listen_url
+        .as_ref()
+        .unwrap_or(&config.database_url)
 }
 
 /// A worker wired to the process's notification listener.
@@ -342,11 +429,7 @@ fn start_worker(
     metrics: &Metrics,
     concurrency: usize,
 ) -> Result<Worker, String> {
-    let listen_url = config
-        .database_listen_url
-        .as_ref()
-        .unwrap_or(&config.database_url);
-    let signals = Signals::start(listen_url.expose()).map_err(|e| e.to_string())?;
+    let signals = Signals::start(listen_url(config).expose()).map_err(|e| e.to_string())?;
     let mut settings = WorkerSettings::from_config(config);
     settings.concurrency = concurrency;
     let mailer = Mailer::from_config(config).map_err(|e| format!("e-mail: {e}"))?;
@@ -522,6 +605,154 @@ async fn access_log_partitions_command(
         println!("dry run, nothing changed: {summary}");
     } else {
         println!("{summary}");
+    }
+    Ok(())
+}
+
+// retention commands (90 §8)
+/// The configuration and pool of a retention command; each runs in one
+/// transaction as the system principal (row-level security hides nothing).
+fn retention_setup() -> Result<(sqlx::PgPool, Config), String> {
+    let config = load(&env_vars())?;
+    init_logging(&config);
+    let pool = connect(&config)?;
+    Ok((pool, config))
+}
+
+async fn prune_audit_command(days: u32, dry_run: bool, reason: String) -> Result<(), String> {
+    let (pool, config) = retention_setup()?;
+    let mut tx = db::begin_as(&pool, db::Principal::System)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let now = time::OffsetDateTime::now_utc();
+    let report = crate::ops::retention::prune_audit(
+        &mut tx,
+        &config.redactor(),
+        now,
+        days,
+        &reason,
+        dry_run,
+    )
+    .await
+    .map_err(|e| format!("prune-audit: {e}"))?;
+    tx.commit().await.map_err(|e| format!("database: {e}"))?;
+    let cutoff = report
+        .cutoff
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    let kept = format!(
+        "{} older row(s) kept (first-view receipts and prune records)",
+        report.kept
+    );
+    if dry_run {
+        println!(
+            "dry run, nothing changed: would delete {} ledger row(s) older than {cutoff} ({days} day(s)); {kept}",
+            report.deleted
+        );
+    } else {
+        println!(
+            "deleted {} ledger row(s) older than {cutoff} ({days} day(s)); {kept}; recorded audit.pruned",
+            report.deleted
+        );
+    }
+    Ok(())
+}
+
+async fn forget_user_command(
+    email: String,
+    pseudo: Option<String>,
+    reason: String,
+    also_delete: bool,
+) -> Result<(), String> {
+    let (pool, config) = retention_setup()?;
+    let mut tx = db::begin_as(&pool, db::Principal::System)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let request = crate::admin::forget::Request {
+        email: &email,
+        pseudo: pseudo.as_deref(),
+        reason: &reason,
+        also_delete,
+        via: crate::admin::forget::Via::Cli,
+        operator: None,
+        origin: None,
+    };
+    let done = crate::admin::forget::forget(&mut tx, &config.redactor(), &request)
+        .await
+        .map_err(|e| format!("forget-user: {e}"))?;
+    tx.commit().await.map_err(|e| format!("database: {e}"))?;
+    let c = &done.counters;
+    println!(
+        "forgot user {} (now {}): {} ledger row(s) rewritten, {} access-log row(s) and {} session(s) deleted,          {} comment(s) and {} comment version(s) redacted, {} invitation(s) deleted and {} re-addressed,          {} intake report(s) scrubbed, credits removed from {} advisory(ies); user row {}; recorded user.forgotten",
+        done.user_id,
+        done.pseudo,
+        c.ledger_rows,
+        c.access_log_rows,
+        c.sessions,
+        c.comments,
+        c.comment_versions,
+        c.invitations_deleted,
+        c.invitations_readdressed,
+        c.intake_reports,
+        c.credited_advisories,
+        if c.user_deleted {
+            "deleted"
+        } else {
+            "pseudonymised and deactivated"
+        },
+    );
+    Ok(())
+}
+
+async fn prune_reports_command(
+    dry_run: bool,
+    advisory_id: Option<String>,
+    retention_days: Option<u32>,
+) -> Result<(), String> {
+    use crate::ops::retention::ReportsScope;
+    let vars = env_vars();
+    let days = match (retention_days, vars.get("INTAKE_REPORT_RETENTION_DAYS")) {
+        (Some(days), _) => days,
+        (None, Some(raw)) => raw
+            .trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|d| *d > 0)
+            .ok_or_else(|| {
+                format!("INTAKE_REPORT_RETENTION_DAYS: {raw:?} is not a number of days")
+            })?,
+        (None, None) => 365,
+    };
+    let (pool, config) = retention_setup()?;
+    let scope = match advisory_id.as_deref() {
+        Some(id) => ReportsScope::Advisory(id),
+        None => ReportsScope::OlderThan(days),
+    };
+    let mut tx = db::begin_as(&pool, db::Principal::System)
+        .await
+        .map_err(|e| format!("database: {e}"))?;
+    let report = crate::ops::retention::prune_reports(
+        &mut tx,
+        &config.redactor(),
+        time::OffsetDateTime::now_utc(),
+        scope,
+        dry_run,
+    )
+    .await
+    .map_err(|e| format!("prune-reports: {e}"))?;
+    tx.commit().await.map_err(|e| format!("database: {e}"))?;
+    let scope = advisory_id.map_or_else(
+        || format!("older than {days} day(s)"),
+        |id| format!("of {id}"),
+    );
+    let counts = format!(
+        "{} intake report(s) and {} honeypot row(s) {scope}",
+        report.sidecars, report.honeypots
+    );
+    if dry_run {
+        println!("dry run, nothing changed: would scrub {counts}");
+    } else {
+        println!("scrubbed {counts}; recorded intake.reports_pruned");
     }
     Ok(())
 }

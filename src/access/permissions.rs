@@ -875,6 +875,13 @@ pub fn admin_console(actor: Option<&Actor>) -> bool {
     admin(actor)
 }
 
+// maintenance (30 §9)
+/// INV-MAINT-1: while maintenance is on, only global admins may write;
+/// everyone else, anonymous included, is paused.
+pub fn can_write_during_maintenance(actor: Option<&Actor>) -> bool {
+    admin(actor)
+}
+
 /// P-47: one's own notification settings and inbox: any signed-in user
 /// (inbox rows of others answer 404, which the query scopes).
 pub fn can_manage_own_notifications(actor: Option<&Actor>) -> bool {

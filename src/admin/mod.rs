@@ -1,5 +1,7 @@
 //! The admin console: global admins only.
 
+pub mod forget;
+pub mod maintenance;
 pub mod users;
 // admin console (50 §14)
 pub mod access_log;

@@ -11,6 +11,7 @@ use tower_sessions::Session;
 
 use crate::access::users::{self, BanChange};
 use crate::auth::{Identity, RequireUser, session_error, step_up};
+use crate::ops::retention::RetentionError;
 use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
@@ -65,6 +66,10 @@ impl UserPage {
 
     fn unban_path(&self) -> String {
         routes::admin_user_unban(self.id)
+    }
+
+    fn forget_path(&self) -> String {
+        routes::admin_user_forget(self.id)
     }
 }
 
@@ -184,6 +189,74 @@ pub async fn unban(
         BanChange::Changed => (Level::Success, "The ban has been lifted."),
         BanChange::Unchanged => (Level::Info, "The account is not banned."),
         BanChange::NoSuchUser => return Err(AppError::NotFound.into_response()),
+    };
+    flash::push(&session, level, message)
+        .await
+        .map_err(|e| session_error(e).into_response())?;
+    Ok(Redirect::to(&routes::admin_user(id)).into_response())
+}
+
+// forget (50 §14.9)
+#[derive(Debug, Deserialize)]
+pub struct ForgetForm {
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    confirm_email: String,
+}
+
+/// `POST /admin/users/{id}/forget/`: the same operation as `forget-user`
+/// (90-operations §8), after the admin check and a step-up.
+#[tracing::instrument(name = "http.admin.users.forget", skip_all)]
+#[expect(clippy::too_many_arguments, reason = "one extractor per input")]
+pub async fn forget(
+    State(state): State<AppState>,
+    session: Session,
+    ctx: PageContext,
+    axum_htmx::HxRequest(htmx): axum_htmx::HxRequest,
+    RequireUser(me): RequireUser,
+    origin: crate::audit::access_log::RequestOrigin,
+    Path(id): Path<i64>,
+    Form(form): Form<ForgetForm>,
+) -> Result<Response, Response> {
+    use crate::admin::forget::{self, ForgetError, Via};
+    gate(&state, &session, &me, id, htmx).await?;
+    let email = sqlx::query_scalar!("SELECT email FROM app_user WHERE id = $1", id)
+        .fetch_optional(&state.pool)
+        .await
+        .map_err(to_response)?
+        .ok_or_else(|| AppError::NotFound.into_response())?;
+    let (level, message) = if id == me.id {
+        (Level::Error, ctx.t("forget-self"))
+    } else if form.reason.trim().is_empty() {
+        (Level::Error, ctx.t("forget-reason-required"))
+    } else if !form.confirm_email.trim().eq_ignore_ascii_case(&email) {
+        (Level::Error, ctx.t("forget-confirm-mismatch"))
+    } else {
+        let request = forget::Request {
+            email: &email,
+            pseudo: None,
+            reason: &form.reason,
+            also_delete: false,
+            via: Via::AdminConsole,
+            operator: Some(me.id),
+            origin: Some(&origin),
+        };
+        let mut tx = crate::db::begin_as(&state.pool, crate::db::Principal::System)
+            .await
+            .map_err(to_response)?;
+        match forget::forget(&mut tx, &state.redactor, &request).await {
+            Ok(_) => {
+                tx.commit().await.map_err(to_response)?;
+                (Level::Success, ctx.t1("forget-done", "email", &email))
+            }
+            // The web role may not be a retention member: say so, change nothing.
+            Err(ForgetError::Retention(RetentionError::NotRetentionRole(role))) => {
+                tracing::warn!(role, "forget refused: the web role is not in hub_retention");
+                (Level::Error, ctx.t("forget-not-permitted"))
+            }
+            Err(e) => return Err(AppError::Internal(Box::new(e)).into_response()),
+        }
     };
     flash::push(&session, level, message)
         .await

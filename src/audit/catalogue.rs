@@ -13,8 +13,8 @@
 //! * Ruling 16 of 00-decisions: the failed sign-in is `auth.failed_login`;
 //!   the spec's `auth.login_failed` stays readable as a legacy value.
 //!
-//! Totals, with rulings 13 and 16 applied: 99 values (93 active, 6 legacy);
-//! 14 in the access log (13 active, plus the legacy `auth.login_failed`); 85
+//! Totals, with rulings 13 and 16 applied: 100 values (94 active, 6 legacy);
+//! 14 in the access log (13 active, plus the legacy `auth.login_failed`); 86
 //! in the ledger; timeline tiers A = 19, B = 14, C = 9. Legacy values are readable
 //! only: the recorder must refuse them ([`Action::is_recordable`]).
 
@@ -323,6 +323,10 @@ ProjectUpdated => "project.updated", L, -, active;
 UserForgotten => "user.forgotten", L, -, active;
 /// #82. Ledger retention sweep ran.
 AuditPruned => "audit.pruned", L, -, active;
+// retention (90 §8)
+/// `prune-reports` scrubbed reporter and honeypot network data (the issue's
+/// "each retention command records itself").
+IntakeReportsPruned => "intake.reports_pruned", L, -, active;
 // admin console (50 §14)
 /// Ruling 13 of 00-decisions: an admin re-queued a dead-lettered job.
 JobRequeued => "job.requeued", L, -, active;
@@ -422,15 +426,15 @@ mod tests {
 
     #[test]
     fn totals_match_the_spec_with_ruling_16() {
-        assert_eq!(Action::ALL.len(), 99);
-        assert_eq!(count(Action::is_recordable), 93);
+        assert_eq!(Action::ALL.len(), 100);
+        assert_eq!(count(Action::is_recordable), 94);
         assert_eq!(count(Action::is_legacy), 6);
         assert_eq!(count(|a| a.store() == Store::AccessLog), 14);
         assert_eq!(
             count(|a| a.store() == Store::AccessLog && a.is_recordable()),
             13
         );
-        assert_eq!(count(|a| a.store() == Store::Ledger), 85);
+        assert_eq!(count(|a| a.store() == Store::Ledger), 86);
         assert_eq!(count(|a| a.tier() == Some(Tier::A)), 19);
         assert_eq!(count(|a| a.tier() == Some(Tier::B)), 14);
         assert_eq!(count(|a| a.tier() == Some(Tier::C)), 9);

@@ -238,6 +238,18 @@ pub async fn load(
     }
     // Stable: within a kind, the queries' order stands.
     timed.sort_by_key(|(at, kind, _)| (*at, *kind));
+    // retention marker (20 §19.7): events before a prune's cutoff may be gone.
+    if let Some(floor) = crate::ops::retention::pruning_floor(conn).await?
+        && row.created_at < floor
+    {
+        let marker = EventItem {
+            when: when(floor),
+            iso: iso(floor),
+            who: ctx.t("timeline-system"),
+            text: ctx.t("timeline-pruned-before"),
+        };
+        timed.insert(0, (floor, 0, Item::Event(marker)));
+    }
     Ok(Activity {
         advisory_id: row.advisory_id.clone(),
         items: timed.into_iter().map(|(_, _, item)| item).collect(),

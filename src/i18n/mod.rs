@@ -107,12 +107,15 @@ macro_rules! catalogue {
             include_str!(concat!("../../locales/", $lang, "/lifecycle.ftl")),
             "\n",
             include_str!(concat!("../../locales/", $lang, "/publication.ftl")),
-            // triage and the admin inbox (20 §6, 50 §14.1)
-            "\n",
-            include_str!(concat!("../../locales/", $lang, "/triage.ftl")),
             // intake (50 §15)
             "\n",
             include_str!(concat!("../../locales/", $lang, "/intake.ftl")),
+            // triage and the admin inbox (20 §6, 50 §14.1)
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/triage.ftl")),
+            // maintenance and retention (90 §7–8)
+            "\n",
+            include_str!(concat!("../../locales/", $lang, "/maintenance.ftl")),
             // admin console (50 §14)
             "\n",
             include_str!(concat!("../../locales/", $lang, "/admin.ftl")),

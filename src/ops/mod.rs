@@ -2,4 +2,6 @@
 
 pub mod bench;
 pub mod health;
+pub mod maintenance;
 pub mod metrics;
+pub mod retention;

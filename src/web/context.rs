@@ -48,6 +48,8 @@ pub struct PageContext {
     pub messages: Vec<Flash>,
     /// The signed-in user's unread notifications.
     pub unread: i64,
+    /// Set while maintenance mode is on, message already redacted.
+    pub maintenance: Option<crate::ops::maintenance::Banner>,
 }
 
 impl PageContext {
@@ -137,6 +139,16 @@ impl PageContext {
     pub fn version(&self) -> &'static str {
         env!("CARGO_PKG_VERSION")
     }
+
+    /// Whether this reader's writes are paused (the banner's wording and
+    /// `data-maintenance-paused`; display only, the gate decides).
+    pub fn maintenance_paused(&self) -> bool {
+        self.maintenance.is_some() && !self.user.as_ref().is_some_and(|u| u.is_admin)
+    }
+
+    pub fn maintenance_path(&self) -> &'static str {
+        routes::ADMIN_MAINTENANCE
+    }
 }
 
 impl<S> FromRequestParts<S> for PageContext
@@ -179,6 +191,10 @@ where
             csrf_token,
             messages,
             unread,
+            maintenance: parts
+                .extensions
+                .get::<crate::ops::maintenance::Banner>()
+                .cloned(),
         })
     }
 }

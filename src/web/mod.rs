@@ -37,6 +37,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Applied to everything the audit records (INV-AUDIT-2).
     pub redactor: Arc<Redactor>,
+    /// This process's view of maintenance mode, for banners.
+    pub maintenance: crate::ops::maintenance::Snapshot,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             oidc: Arc::new(oidc),
             mailer,
             redactor,
+            maintenance: crate::ops::maintenance::Snapshot::default(),
         })
     }
 }

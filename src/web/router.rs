@@ -245,6 +245,12 @@ pub fn app(state: AppState) -> Router {
             routes::ADVISORY_ACCEPT_REASSIGNMENT,
             post(advisories::workflow::routes::accept_reassignment),
         )
+        // maintenance routes (90 §7, 50 §14.11)
+        .route(routes::ADMIN_USER_FORGET, post(admin::users::forget))
+        .route(
+            routes::ADMIN_MAINTENANCE,
+            get(admin::maintenance::show).post(admin::maintenance::save),
+        )
         // admin inbox (50 §14.1)
         .route(routes::ADMIN_INBOX, get(admin::inbox::page))
         // triage routes (20 §6, 50 §2.2)
@@ -307,6 +313,11 @@ pub fn with_layers(router: Router<AppState>, state: AppState) -> Router {
         // Matched routes only, so an unknown path or method still answers 404
         // or 405; innermost, as it reads the session loaded around it.
         .route_layer(from_fn_with_state(state.clone(), auth::csrf::protect))
+        // INV-MAINT-1: paused writes stop here, before CSRF and any handler.
+        .route_layer(from_fn_with_state(
+            state.clone(),
+            crate::ops::maintenance::gate,
+        ))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(auth::session::layer(&state.config, state.pool.clone()))
         .layer(

@@ -149,6 +149,14 @@ pub const ADVISORY_REASSIGN: &str = "/advisories/{id}/reassign/";
 // admin inbox (50 §14.1)
 /// The admin console's inbox, filtered by `?category=` (50-web-ui §14.1).
 pub const ADMIN_INBOX: &str = "/admin/";
+// maintenance routes (90 §7, 50 §14.11)
+/// The maintenance switch, and a user's right to be forgotten (50-web-ui §2.6).
+pub const ADMIN_MAINTENANCE: &str = "/admin/maintenance/";
+pub const ADMIN_USER_FORGET: &str = "/admin/users/{id}/forget/";
+
+pub fn admin_user_forget(id: i64) -> String {
+    ADMIN_USER_FORGET.replace("{id}", &id.to_string())
+}
 // intake routes (50 §15)
 /// The public report form, the page every submission ends on, and the
 /// project picker's JSON (50-web-ui §2.7, 60-api §5).
