@@ -101,6 +101,11 @@ impl AdminNav {
                 "admin-nav-access-log",
                 routes::ADMIN_ACCESS_LOG,
             ),
+            (
+                Section::Maintenance,
+                "admin-nav-maintenance",
+                routes::ADMIN_MAINTENANCE,
+            ),
             (Section::Jobs, "admin-nav-jobs", routes::ADMIN_JOBS),
         ]
         .into_iter()
