@@ -19,6 +19,18 @@ use std::time::Duration;
 use common::site::Site;
 use common::world::projects;
 
+/// A filed report: summary, state, project, reporter, credit name, user
+/// agent, routing flag.
+type Filed = (
+    String,
+    String,
+    uuid::Uuid,
+    Option<i64>,
+    String,
+    String,
+    bool,
+);
+
 #[tokio::test]
 async fn chromium_files_anonymous_reports_with_and_without_javascript() {
     let site = Site::start(&[]).await;
@@ -41,15 +53,7 @@ async fn chromium_files_anonymous_reports_with_and_without_javascript() {
         "intake.mjs reports two reports:\n{stdout}"
     );
 
-    let rows: Vec<(
-        String,
-        String,
-        uuid::Uuid,
-        Option<i64>,
-        String,
-        String,
-        bool,
-    )> = sqlx::query_as(
+    let rows: Vec<Filed> = sqlx::query_as(
         "SELECT a.summary, a.state, a.project_id, i.reporter_user_id, i.reporter_display_name,
                 i.submitted_user_agent, i.needs_admin_routing
          FROM advisory a JOIN advisory_intake i ON i.advisory_id = a.id

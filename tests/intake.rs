@@ -22,8 +22,11 @@ use sqlx::PgPool;
 
 const THANK_YOU: &str = "/report/thank-you/";
 
+/// Form fields, as posted.
+type Fields<'a> = Vec<(&'a str, &'a str)>;
+
 /// The form's fields for a report on `project`.
-fn report<'a>(project: &'a str, summary: &'a str) -> Vec<(&'a str, &'a str)> {
+fn report<'a>(project: &'a str, summary: &'a str) -> Fields<'a> {
     vec![
         ("project_slug", project),
         ("summary", summary),
@@ -428,7 +431,7 @@ async fn hostile_input_is_refused_with_a_form_error_and_nothing_is_stored() {
     let long_summary = "s".repeat(301);
     let long_details = "d".repeat(16_385);
     let long_name = "n".repeat(201);
-    let cases: Vec<(&str, Vec<(&str, &str)>, &str)> = vec![
+    let cases: Vec<(&str, Fields<'_>, &str)> = vec![
         ("missing everything", vec![], "A summary is required."),
         (
             "missing project",

@@ -183,6 +183,17 @@ pub async fn consume(db: impl PgExecutor<'_>, solution: &Solution) -> Result<(),
     }
 }
 
+/// [`verify`] then [`consume`]: the one call the form needs.
+pub async fn redeem(
+    conn: &mut sqlx::PgConnection,
+    key: &str,
+    field: &str,
+    now_unix: i64,
+) -> Result<(), ConsumeError> {
+    let solution = verify(key, field, now_unix).map_err(ConsumeError::Refused)?;
+    consume(conn, &solution).await
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConsumeError {
     #[error(transparent)]

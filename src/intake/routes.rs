@@ -231,11 +231,7 @@ pub async fn submit(
     }
     let key = intake.altcha_hmac_key.expose();
     if anonymous && !key.is_empty() {
-        let spent = match altcha::verify(key, &form.altcha, now_unix()) {
-            Ok(solution) => altcha::consume(&mut *tx, &solution).await,
-            Err(refused) => Err(ConsumeError::Refused(refused)),
-        };
-        match spent {
+        match altcha::redeem(&mut tx, key, &form.altcha, now_unix()).await {
             Ok(()) => {}
             Err(ConsumeError::Refused(refused)) => {
                 drop(tx);
@@ -246,17 +242,15 @@ pub async fn submit(
             Err(ConsumeError::Database(e)) => return Err(e.into()),
         }
     }
-    file(
-        &state,
-        tx,
-        user.as_ref(),
-        &origin,
-        &project,
-        &report,
-        ctx,
-        form,
-    )
-    .await
+    let filing = Filing {
+        reporter: user.as_ref().map(|u| Reporter {
+            user_id: u.id,
+            email: &u.email,
+        }),
+        origin: &origin,
+        redactor: &state.redactor,
+    };
+    file(&state, tx, filing, &project, &report, ctx, form).await
 }
 
 /// The message for a refused captcha: one for a missing solution (no
@@ -269,28 +263,15 @@ fn captcha_message(refused: &Refused) -> &'static str {
 }
 
 /// Files the report and commits; 303 to the thank-you page.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the request's parts, passed through"
-)]
 async fn file(
     state: &AppState,
     mut tx: db::Tx<'static>,
-    user: Option<&crate::auth::Identity>,
-    origin: &RequestOrigin,
+    filing: Filing<'_>,
     project: &Choosable,
     report: &Report,
     ctx: PageContext,
     form: ReportForm,
 ) -> Result<Response, AppError> {
-    let filing = Filing {
-        reporter: user.map(|u| Reporter {
-            user_id: u.id,
-            email: &u.email,
-        }),
-        origin,
-        redactor: &state.redactor,
-    };
     match service::submit(&mut tx, filing, project, report, &mut OsEntropy).await {
         Ok(public_id) => {
             tx.commit().await?;
