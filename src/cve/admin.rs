@@ -22,6 +22,7 @@ use super::panel::FormState;
 use super::routes::{TransitionForm, field_messages, transitioned_message, unbanned_message};
 use super::service::{self, ResolveInput};
 use crate::access::permissions as perm;
+use crate::admin::console::{AdminNav, Section};
 use crate::advisories::caller::{Caller, checked_id};
 use crate::advisories::pages::when;
 use crate::advisories::service::ServiceError;
@@ -166,6 +167,7 @@ impl AdminView {
 #[template(path = "cve/admin.html")]
 pub struct AdminPage {
     pub ctx: PageContext,
+    pub nav: AdminNav,
     pub admin: AdminView,
 }
 
@@ -392,7 +394,12 @@ pub async fn page(
     Ok(if htmx {
         AdminFragment { ctx, admin }.into_response()
     } else {
-        AdminPage { ctx, admin }.into_response()
+        AdminPage {
+            ctx,
+            nav: AdminNav(Section::Cves),
+            admin,
+        }
+        .into_response()
     })
 }
 
@@ -459,7 +466,12 @@ impl Answer<'_> {
         let body = if self.htmx {
             AdminFragment { ctx, admin }.into_response()
         } else {
-            AdminPage { ctx, admin }.into_response()
+            AdminPage {
+                ctx,
+                nav: AdminNav(Section::Cves),
+                admin,
+            }
+            .into_response()
         };
         Ok((status, body).into_response())
     }

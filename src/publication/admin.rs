@@ -11,6 +11,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use crate::access::permissions as perm;
+use crate::admin::console::{AdminNav, Section};
 use crate::advisories::caller::Caller;
 use crate::advisories::pages::when;
 use crate::web::AppState;
@@ -101,6 +102,7 @@ impl AdminView {
 #[template(path = "publication/admin.html")]
 pub struct AdminPage {
     pub ctx: PageContext,
+    pub nav: AdminNav,
     pub admin: AdminView,
 }
 
@@ -223,6 +225,11 @@ pub async fn page(
     Ok(if htmx {
         AdminFragment { ctx, admin }.into_response()
     } else {
-        AdminPage { ctx, admin }.into_response()
+        AdminPage {
+            ctx,
+            nav: AdminNav(Section::Publications),
+            admin,
+        }
+        .into_response()
     })
 }
