@@ -201,6 +201,13 @@ async fn inv_intake_2_an_anonymous_report_files_a_triage_advisory_without_identi
     assert_eq!(job["advisory_id"], id);
     assert_eq!(job["event"], "advisory_triage_submitted");
     assert_eq!(job["actor_id"], serde_json::Value::Null);
+
+    // Nobody can claim it later: signing in (as anyone) gives no access.
+    let erin = sign_in(&site, "erin").await;
+    let page = erin
+        .get(&site.url(&format!("/advisories/{public_id}/")))
+        .await;
+    assert_eq!(page.status, 404, "an anonymous report is linked to nobody");
 }
 
 // INV-INTAKE-4: "I don't know" files on `unsorted`, flagged for routing;
