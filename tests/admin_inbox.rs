@@ -322,6 +322,10 @@ async fn the_inbox_filters_through_its_chips_for_admins_only() {
     );
     assert!(page.body.contains("Rita Reporter"));
     assert!(
+        !page.body.contains("id=\"inbox-more\""),
+        "everything fits on one page"
+    );
+    assert!(
         !page.body.contains("GHSA mirror"),
         "mirrors are not triaged here"
     );
@@ -364,6 +368,42 @@ async fn the_inbox_filters_through_its_chips_for_admins_only() {
     }
     let unknown = alice.get(&site.url("/admin/?category=nope")).await;
     assert_eq!(kinds(&unknown.body).len(), 10, "unknown shows everything");
+
+    // 25 a page; the pager keeps the category.
+    let alphabet: Vec<char> = "23456789cfghjmpqrvwx".chars().collect();
+    let theia: uuid::Uuid = sqlx::query_scalar("SELECT id FROM project WHERE slug = 'ecd.theia'")
+        .fetch_one(&site.db.pool)
+        .await
+        .unwrap();
+    for i in 0..26 {
+        let id = format!("ECL-pppp-qqqq-22{}{}", alphabet[i / 20], alphabet[i % 20]);
+        sqlx::query(
+            "INSERT INTO advisory (advisory_id, project_id, summary, state)
+             VALUES ($1, $2, 'Bulk report', 'triage')",
+        )
+        .bind(&id)
+        .bind(theia)
+        .execute(&site.db.pool)
+        .await
+        .unwrap();
+    }
+    let first = alice.get(&site.url("/admin/?category=triage")).await;
+    assert_eq!(kinds(&first.body).len(), 25);
+    assert!(first.body.contains("28 awaiting triage"), "{}", first.body);
+    assert!(
+        first
+            .body
+            .contains("href=\"/admin/?category=triage&#38;page=2\" rel=\"next\""),
+        "{}",
+        first.body
+    );
+    let second = alice.get(&site.url("/admin/?category=triage&page=2")).await;
+    assert_eq!(kinds(&second.body).len(), 3);
+    assert!(
+        second
+            .body
+            .contains("href=\"/admin/?category=triage\" rel=\"prev\"")
+    );
 
     let recent = alice.get(&site.url("/admin/?category=recent")).await;
     assert_eq!(recent.status, 200);

@@ -401,6 +401,64 @@ fn chips(ctx: &PageContext, counts: &Counts, current: Option<Category>) -> Vec<C
     out
 }
 
+/// A link of the "show more" strip: a section page and how many of its
+/// items this page does not show.
+pub struct More {
+    pub label_key: &'static str,
+    pub href: &'static str,
+    pub hidden: i64,
+}
+
+/// The strip of §14.1: CVE requests, publish required, orphan CVEs and CVE
+/// reassignments, each when the listed categories include it and some of
+/// its items are not on this page.
+fn more(counts: &Counts, kinds: &[&str], shown: &[Item]) -> Vec<More> {
+    let on_page = |of: &[&str]| {
+        i64::try_from(
+            shown
+                .iter()
+                .filter(|i| of.contains(&i.kind.as_str()))
+                .count(),
+        )
+        .unwrap_or(i64::MAX)
+    };
+    [
+        (
+            "admin-inbox-more-cve",
+            routes::ADMIN_CVES,
+            &["cve"][..],
+            counts.cve,
+        ),
+        (
+            "admin-inbox-more-publish",
+            routes::ADMIN_PUBLICATIONS,
+            &["pub_failed", "republish"][..],
+            counts.needs_publish(),
+        ),
+        (
+            "admin-inbox-more-orphan",
+            routes::ADMIN_CVES,
+            &["orphan"][..],
+            counts.orphan,
+        ),
+        (
+            "admin-inbox-more-reassignment",
+            routes::ADMIN_CVES,
+            &["reassignment"][..],
+            counts.reassignment,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, of, _)| of.iter().any(|k| kinds.contains(k)))
+    .map(|(label_key, href, of, total)| More {
+        label_key,
+        href,
+        hidden: total - on_page(of),
+    })
+    .filter(|m| m.hidden > 0)
+    .collect()
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct InboxQuery {
     category: Option<String>,
@@ -417,6 +475,7 @@ pub struct InboxPage {
     pub category: Option<Category>,
     pub items: Vec<Item>,
     pub recent: Vec<Activity>,
+    pub more: Vec<More>,
     pub page: i64,
     pub pages: i64,
     pub prev: Option<String>,
@@ -463,18 +522,20 @@ pub async fn page(
     let page = page_number(query.page.as_deref());
     let mut tx = caller.begin(&state).await?;
     let counts = counts(&mut tx).await?;
+    let kinds: &[&str] = category.map_or(&ALL_KINDS[..], Category::kinds);
     let (rows, recent) = match category {
         Some(Category::Recent) => (Vec::new(), recent(&mut tx).await?),
-        Some(c) => (items(&mut tx, c.kinds(), page).await?, Vec::new()),
-        None => (items(&mut tx, &ALL_KINDS, page).await?, Vec::new()),
+        _ => (items(&mut tx, kinds, page).await?, Vec::new()),
     };
     tx.commit().await?;
     let total = rows.first().map_or(0, |r| r.total);
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let items: Vec<Item> = rows.into_iter().map(|r| item(&ctx, r)).collect();
     let mut view = InboxPage {
         nav: AdminNav(Section::Inbox),
         chips: chips(&ctx, &counts, category),
-        items: rows.into_iter().map(|r| item(&ctx, r)).collect(),
+        more: more(&counts, kinds, &items),
+        items,
         counts,
         category,
         recent,
@@ -512,6 +573,39 @@ mod tests {
         }
         // Routing is the flagged subset of triage (§14.1).
         assert!(Category::Triage.kinds().contains(&"triage_routing"));
+    }
+
+    fn shown(kind: &str, n: usize) -> Vec<Item> {
+        (0..n)
+            .map(|_| Item {
+                kind: kind.to_owned(),
+                badge_key: "",
+                title: String::new(),
+                subtitle: String::new(),
+                href: String::new(),
+                when: String::new(),
+                iso: String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_strip_counts_what_the_page_does_not_show() {
+        let counts = Counts {
+            cve: 30,
+            orphan: 2,
+            triage: 40,
+            ..Counts::default()
+        };
+        let strip = more(&counts, &ALL_KINDS, &shown("cve", 25));
+        let got: Vec<(&str, i64)> = strip.iter().map(|m| (m.label_key, m.hidden)).collect();
+        assert_eq!(
+            got,
+            [("admin-inbox-more-cve", 5), ("admin-inbox-more-orphan", 2)]
+        );
+        // Only the sections of the listed category; triage has none.
+        assert!(more(&counts, Category::Triage.kinds(), &shown("triage", 25)).is_empty());
+        assert!(more(&counts, Category::Cve.kinds(), &shown("cve", 30)).is_empty());
     }
 
     #[test]
