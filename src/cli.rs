@@ -141,7 +141,7 @@ pub enum Command {
         /// Scrub this advisory's report whatever its age (ECL-…).
         #[arg(long, value_name = "ID", conflicts_with = "retention_days")]
         advisory_id: Option<String>,
-        /// Horizon in days (default: INTAKE_REPORT_RETENTION_DAYS, else 365).
+        /// Horizon in days (default: INTAKE_REPORT_RETENTION_DAYS).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=36_500))]
         retention_days: Option<u32>,
     },
@@ -610,12 +610,17 @@ async fn access_log_partitions_command(
 }
 
 // retention commands (90 §8)
-/// The configuration and pool of a retention command; each runs in one
-/// transaction as the system principal (row-level security hides nothing).
+/// The configuration and pool of a retention command, on
+/// `RETENTION_DATABASE_URL` when set; each runs in one transaction as the
+/// system principal (row-level security hides nothing).
 fn retention_setup() -> Result<(sqlx::PgPool, Config), String> {
     let config = load(&env_vars())?;
     init_logging(&config);
-    let pool = connect(&config)?;
+    let mut retention = config.clone();
+    if let Some(url) = &config.retention_database_url {
+        retention.database_url = url.clone();
+    }
+    let pool = db::pool(&retention).map_err(|e| format!("RETENTION_DATABASE_URL: {e}"))?;
     Ok((pool, config))
 }
 
@@ -710,20 +715,8 @@ async fn prune_reports_command(
     retention_days: Option<u32>,
 ) -> Result<(), String> {
     use crate::ops::retention::ReportsScope;
-    let vars = env_vars();
-    let days = match (retention_days, vars.get("INTAKE_REPORT_RETENTION_DAYS")) {
-        (Some(days), _) => days,
-        (None, Some(raw)) => raw
-            .trim()
-            .parse::<u32>()
-            .ok()
-            .filter(|d| *d > 0)
-            .ok_or_else(|| {
-                format!("INTAKE_REPORT_RETENTION_DAYS: {raw:?} is not a number of days")
-            })?,
-        (None, None) => 365,
-    };
     let (pool, config) = retention_setup()?;
+    let days = retention_days.unwrap_or(config.intake_report_retention_days);
     let scope = match advisory_id.as_deref() {
         Some(id) => ReportsScope::Advisory(id),
         None => ReportsScope::OlderThan(days),

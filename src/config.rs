@@ -176,6 +176,14 @@ pub struct Config {
     pub access_log_retention_days: u32,
     /// `AUDIT_ACCESS_LOG_RETENTION_ENABLED`: whether the periodic job drops old months.
     pub access_log_retention_enabled: bool,
+    // retention commands (90 §8)
+    /// `RETENTION_DATABASE_URL` (or `_FILE`): where `prune-audit`,
+    /// `forget-user` and `prune-reports` connect, as a member of
+    /// `hub_retention`; `DATABASE_URL` when unset.
+    pub retention_database_url: Option<Secret>,
+    /// `INTAKE_REPORT_RETENTION_DAYS`: `prune-reports` scrubs reporter data
+    /// of reports older than this (365).
+    pub intake_report_retention_days: u32,
     /// Outgoing e-mail.
     pub email: EmailConfig,
     /// The publication repository and its documents' paths.
@@ -1132,6 +1140,18 @@ impl Config {
             );
         }
         let access_log_retention_enabled = r.bool("AUDIT_ACCESS_LOG_RETENTION_ENABLED", true);
+        // retention commands (90 §8)
+        let retention_database_url = r
+            .secret("RETENTION_DATABASE_URL", "RETENTION_DATABASE_URL_FILE")
+            .map(Secret);
+        let intake_report_retention_days =
+            r.parse("INTAKE_REPORT_RETENTION_DAYS", 365u32, "a number of days");
+        if !(1..=36_500).contains(&intake_report_retention_days) {
+            r.problem(
+                "INTAKE_REPORT_RETENTION_DAYS",
+                "must be between 1 and 36500",
+            );
+        }
         let email = read_email(&mut r, app_env, &mut warnings);
         let publication = read_publication(&mut r, app_env);
         let intake = read_intake(&mut r);
@@ -1171,6 +1191,8 @@ impl Config {
             step_up_max_age,
             access_log_retention_days,
             access_log_retention_enabled,
+            retention_database_url,
+            intake_report_retention_days,
             email,
             publication,
             intake,
@@ -1286,9 +1308,13 @@ impl Config {
             secrets.push(token.expose().to_owned());
         }
         // The password inside a database URL (`scheme://user:password@host`).
-        for url in [Some(&self.database_url), self.database_listen_url.as_ref()]
-            .into_iter()
-            .flatten()
+        for url in [
+            Some(&self.database_url),
+            self.database_listen_url.as_ref(),
+            self.retention_database_url.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
         {
             if let Ok(parsed) = url::Url::parse(url.expose())
                 && let Some(password) = parsed.password()

@@ -833,3 +833,59 @@ async fn timelines_of_advisories_older_than_the_floor_say_events_were_pruned() {
         .unwrap();
     assert!(floor > time::OffsetDateTime::now_utc());
 }
+
+// INV-AUDIT-1 (B-2): the bypass needs membership of hub_retention; a role
+// outside it, reached through RETENTION_DATABASE_URL, is refused with a
+// message and nothing is deleted. INTAKE_REPORT_RETENTION_DAYS sets
+// prune-reports' horizon.
+#[tokio::test]
+async fn a_role_outside_hub_retention_is_refused_and_the_horizon_is_configurable() {
+    let db = TestDb::new().await;
+    let pool = &db.pool;
+    exec(
+        pool,
+        "DO $$ BEGIN CREATE ROLE ah_test_outsider LOGIN NOSUPERUSER NOBYPASSRLS;
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+         GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ah_test_outsider;
+         GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO ah_test_outsider;
+         INSERT INTO audit_log_entry (action, created_at)
+           VALUES ('advisory.created', now() - interval '4000 days');",
+    )
+    .await;
+    let mut outsider = url::Url::parse(&db.url).unwrap();
+    outsider.set_username("ah_test_outsider").unwrap();
+    let env = |extra: (&'static str, String)| {
+        vec![
+            ("APP_ENV", "test".to_owned()),
+            ("DATABASE_URL", db.url.clone()),
+            ("LOG_FORMAT", "json".to_owned()),
+            extra,
+        ]
+    };
+    let (code, _, err) = run_cli(
+        &["prune-audit", "--reason", "r"],
+        &env(("RETENTION_DATABASE_URL", outsider.to_string())),
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("\"ah_test_outsider\" is not a member of hub_retention"),
+        "{err}"
+    );
+    assert_eq!(count(pool, "SELECT count(*) FROM audit_log_entry").await, 1);
+
+    let (code, out, err) = run_cli(
+        &["prune-reports", "--dry-run"],
+        &env(("INTAKE_REPORT_RETENTION_DAYS", "5".to_owned())),
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("older than 5 day(s)"), "{out}");
+    let (code, _, err) = run_cli(
+        &["prune-reports", "--dry-run"],
+        &env(("INTAKE_REPORT_RETENTION_DAYS", "0".to_owned())),
+    )
+    .await;
+    assert_eq!(code, 1);
+    assert!(err.contains("INTAKE_REPORT_RETENTION_DAYS"), "{err}");
+}
