@@ -111,7 +111,6 @@ async fn request(b: &Browser, method: &str, url: &str, token: &str) -> Page {
 
 // P-46 over every route of the console.
 #[tokio::test]
-#[expect(clippy::too_many_lines, reason = "one walk, every caller")]
 async fn p_46_every_admin_route_refuses_non_admins() {
     let site = Site::start(&[]).await;
     projects(&site.db.pool).await;
