@@ -889,3 +889,25 @@ async fn a_role_outside_hub_retention_is_refused_and_the_horizon_is_configurable
     assert_eq!(code, 1);
     assert!(err.contains("INTAKE_REPORT_RETENTION_DAYS"), "{err}");
 }
+
+// INV-AUDIT-1: a prune whose own audit row cannot be written rolls back
+// whole; nothing is deleted without its record.
+#[tokio::test]
+async fn a_prune_whose_record_fails_deletes_nothing() {
+    let db = TestDb::new().await;
+    let pool = &db.pool;
+    exec(
+        pool,
+        "INSERT INTO audit_log_entry (action, created_at)
+           VALUES ('advisory.created', now() - interval '4000 days');
+         CREATE FUNCTION refuse_pruned_record() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'no record today'; END $$;
+         CREATE TRIGGER refuse_pruned_record BEFORE INSERT ON audit_log_entry
+           FOR EACH ROW WHEN (NEW.action = 'audit.pruned') EXECUTE FUNCTION refuse_pruned_record();",
+    )
+    .await;
+    let (code, _, err) = cli(&db, &["prune-audit", "--reason", "r"]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("no record today"), "{err}");
+    assert_eq!(count(pool, "SELECT count(*) FROM audit_log_entry").await, 1);
+}

@@ -200,7 +200,8 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// The banner, from the snapshot when it is fresh. A failed read shows
-    /// no banner: it is display only.
+    /// no banner until the snapshot ages out: it is display only, and pages
+    /// should not each wait on a database that is away.
     pub async fn banner(&self, pool: &PgPool) -> Option<Banner> {
         if let Ok(guard) = self.cached.lock()
             && let Some(cached) = guard.as_ref()
@@ -215,6 +216,7 @@ impl Snapshot {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "maintenance banner: cannot read the switch");
+                self.store(None);
                 None
             }
         }
@@ -269,10 +271,14 @@ pub fn is_exempt(path: &str) -> bool {
 }
 
 /// The gate (INV-MAINT-1), before any handler: while the switch is on, an
-/// unsafe request from anyone but a global admin answers 503. Every request
-/// carries the banner for its page.
+/// unsafe request from anyone but a global admin answers 503. Requests to
+/// everything but the exempt paths carry the banner for their page.
 pub async fn gate(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if is_safe(req.method()) || is_exempt(req.uri().path()) {
+    // Probes and assets never wait on the database for a banner.
+    if is_exempt(req.uri().path()) {
+        return next.run(req).await;
+    }
+    if is_safe(req.method()) {
         let banner = state.maintenance.banner(&state.pool).await;
         return next.run(with_banner(&state, req, banner)).await;
     }
