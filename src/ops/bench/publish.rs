@@ -84,6 +84,9 @@ fn seed_remote(root: &Path) -> Result<PathBuf, String> {
         ],
     )?;
     git(&seed, &["push", "--quiet", bare_str, "main"])?;
+    // A hosted remote does its housekeeping apart from the push; git's
+    // default here runs it inside every push.
+    git(&bare, &["config", "receive.autogc", "false"])?;
     Ok(bare)
 }
 
