@@ -39,6 +39,15 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+impl Drop for Idp {
+    /// The users file's directory goes with the provider.
+    fn drop(&mut self) {
+        if let Some(dir) = self.users_file.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 impl Idp {
     /// Starts a provider whose only client redirects to `site_base`.
     pub async fn start(site_base: &str) -> Idp {
