@@ -839,8 +839,8 @@ async fn paths_outside_the_tree_and_repository_symlinks_are_refused() {
             format!("refusing to write outside the publication tree: {path}")
         );
     }
-    // The repository's `osv` symlink is checked out as a plain file, so
-    // nothing can be written through it.
+    // Nothing is checked out, and a path through the repository's `osv`
+    // symlink is refused rather than replacing the link with a directory.
     let err = git::push(
         &pool,
         &remote,
@@ -849,7 +849,12 @@ async fn paths_outside_the_tree_and_repository_symlinks_are_refused() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, GitError::Write { .. }), "{err:?}");
+    assert_eq!(
+        err,
+        GitError::OutsideTree {
+            path: "osv/2026/ECL-2026-0030.json".into()
+        }
+    );
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     assert_no_scratch_left();
 }

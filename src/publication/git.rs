@@ -351,6 +351,10 @@ async fn push_attempt(
             "core.symlinks=false".as_ref(),
             "clone".as_ref(),
             "--quiet".as_ref(),
+            // Nothing is checked out: the index learns the tree from HEAD
+            // and only the written files touch the disk, however large the
+            // repository is.
+            "--no-checkout".as_ref(),
             "--depth".as_ref(),
             "1".as_ref(),
             "--single-branch".as_ref(),
@@ -365,16 +369,23 @@ async fn push_attempt(
     )
     .await?;
 
-    let changed = write_files(&repo, files, paths).await?;
-    if changed.is_empty() {
+    call.run(
+        "read-tree",
+        Some(&repo),
+        &["read-tree".as_ref(), "HEAD".as_ref()],
+        remote.local_timeout,
+    )
+    .await?;
+    refuse_non_directories(&call, &repo, files, paths, remote.local_timeout).await?;
+    write_files(&repo, files, paths).await?;
+    let mut add: Vec<&OsStr> = vec!["add".as_ref(), "--".as_ref()];
+    add.extend(paths.iter().map(|p| p.as_os_str()));
+    call.run("add", Some(&repo), &add, remote.local_timeout)
+        .await?;
+    if !staged_changes(&call, &repo, remote.local_timeout).await? {
         let head = rev_parse_head(&call, &repo, remote.local_timeout).await?;
         return Ok((head, false));
     }
-
-    let mut add: Vec<&OsStr> = vec!["add".as_ref(), "--".as_ref()];
-    add.extend(changed.iter().map(|p| p.as_os_str()));
-    call.run("add", Some(&repo), &add, remote.local_timeout)
-        .await?;
     call.run(
         "commit",
         Some(&repo),
@@ -422,6 +433,68 @@ async fn push_attempt(
         return Err(call.failure("push", &pushed).into());
     }
     Ok((head?, true))
+}
+
+/// INV-PUB-8 without a checkout: every directory on a target's way must be a
+/// directory in HEAD (not a symlink or a file, which `git add` would
+/// silently replace), and the target itself a file or absent.
+async fn refuse_non_directories(
+    call: &CallEnv<'_>,
+    repo: &Path,
+    files: &[(String, Vec<u8>)],
+    paths: &[PathBuf],
+    timeout: Duration,
+) -> Result<(), GitError> {
+    let mut args: Vec<OsString> = vec!["ls-tree".into(), "-z".into(), "HEAD".into(), "--".into()];
+    for path in paths {
+        args.extend(
+            path.ancestors()
+                .filter(|a| !a.as_os_str().is_empty())
+                .map(|a| a.as_os_str().to_owned()),
+        );
+    }
+    let args: Vec<&OsStr> = args.iter().map(OsString::as_os_str).collect();
+    let out = call.run("ls-tree", Some(repo), &args, timeout).await?;
+    // `<mode> <type> <object>\t<path>`, NUL-terminated.
+    let modes: std::collections::HashMap<&[u8], &[u8]> = out
+        .stdout
+        .split(|b| *b == 0)
+        .filter_map(|entry| {
+            let tab = entry.iter().position(|b| *b == b'\t')?;
+            let mode = entry[..tab].split(|b| *b == b' ').next()?;
+            Some((&entry[tab + 1..], mode))
+        })
+        .collect();
+    for ((shown, _), path) in files.iter().zip(paths) {
+        for at in path.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+            let Some(mode) = at.to_str().and_then(|a| modes.get(a.as_bytes())) else {
+                continue;
+            };
+            let allowed: &[u8] = if at == path { b"100644" } else { b"040000" };
+            let executable_file = at == path && *mode == b"100755";
+            if *mode != allowed && !executable_file {
+                return Err(GitError::OutsideTree {
+                    path: shown.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the index differs from HEAD (`git diff --cached --quiet` exits 1).
+async fn staged_changes(
+    call: &CallEnv<'_>,
+    repo: &Path,
+    timeout: Duration,
+) -> Result<bool, GitError> {
+    let args: [&OsStr; 3] = ["diff".as_ref(), "--cached".as_ref(), "--quiet".as_ref()];
+    let out = call.output("diff", Some(repo), &args, timeout).await?;
+    match out.status.code() {
+        Some(0) => Ok(false),
+        Some(1) => Ok(true),
+        _ => Err(call.failure("diff", &out)),
+    }
 }
 
 async fn rev_parse_head(
@@ -490,15 +563,16 @@ fn checked_relative_path(path: &str) -> Result<PathBuf, GitError> {
     Ok(out)
 }
 
-/// Writes each file into the clone, skipping byte-equal ones; returns the
-/// paths that changed. Every target's parent is resolved and must lie inside
+/// Writes each file into the clone, which checked nothing out (an unchanged
+/// file is found by `git diff --cached` afterwards). Every target's parent
+/// is resolved and must lie inside
 /// the resolved clone root, and the target itself must not be a symlink or a
 /// directory (INV-PUB-8).
 async fn write_files(
     repo: &Path,
     files: &[(String, Vec<u8>)],
     paths: &[PathBuf],
-) -> Result<Vec<PathBuf>, GitError> {
+) -> Result<(), GitError> {
     let repo = repo.to_owned();
     let jobs: Vec<(String, PathBuf, Vec<u8>)> = files
         .iter()
@@ -510,13 +584,10 @@ async fn write_files(
             path: ".".into(),
             error: e.kind().to_string(),
         })?;
-        let mut changed = Vec::new();
         for (shown, path, bytes) in jobs {
-            if write_one(&root, &shown, &path, &bytes)? {
-                changed.push(path);
-            }
+            write_one(&root, &shown, &path, &bytes)?;
         }
-        Ok(changed)
+        Ok(())
     })
     .await
     .map_err(|e| GitError::Write {
@@ -525,7 +596,7 @@ async fn write_files(
     })?
 }
 
-fn write_one(root: &Path, shown: &str, path: &Path, bytes: &[u8]) -> Result<bool, GitError> {
+fn write_one(root: &Path, shown: &str, path: &Path, bytes: &[u8]) -> Result<(), GitError> {
     let outside = || GitError::OutsideTree {
         path: shown.to_owned(),
     };
@@ -544,16 +615,10 @@ fn write_one(root: &Path, shown: &str, path: &Path, bytes: &[u8]) -> Result<bool
     let target = resolved_parent.join(file_name);
     match std::fs::symlink_metadata(&target) {
         Ok(meta) if meta.file_type().is_symlink() || meta.is_dir() => return Err(outside()),
-        Ok(_) => {
-            if std::fs::read(&target).map_err(io_error)? == bytes {
-                return Ok(false);
-            }
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io_error(e)),
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(io_error(e)),
+        _ => {}
     }
-    std::fs::write(&target, bytes).map_err(io_error)?;
-    Ok(true)
+    std::fs::write(&target, bytes).map_err(io_error)
 }
 
 /// A private scratch directory (`advisoryhub-pub-<pid>-<random>`, mode
