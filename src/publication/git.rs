@@ -32,7 +32,7 @@ use std::os::unix::fs::DirBuilderExt as _;
 use std::path::{Component, Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 use tokio::process::Command;
@@ -811,6 +811,7 @@ impl<'a> CallEnv<'a> {
             cmd.env_remove(k);
         }
         cmd.envs(self.set.iter().map(|(k, v)| (k, v)));
+        let started = Instant::now();
         let child = cmd.spawn().map_err(|e| GitError::Spawn {
             step,
             error: self.clean(&e.to_string()),
@@ -819,7 +820,14 @@ impl<'a> CallEnv<'a> {
             .id()
             .and_then(|pid| rustix::process::Pid::from_raw(pid.try_into().ok()?));
         match tokio::time::timeout(timeout, child.wait_with_output()).await {
-            Ok(Ok(out)) => Ok(out),
+            Ok(Ok(out)) => {
+                tracing::debug!(
+                    step,
+                    elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                    "git call finished"
+                );
+                Ok(out)
+            }
             Ok(Err(e)) => Err(GitError::Spawn {
                 step,
                 error: self.clean(&e.to_string()),
