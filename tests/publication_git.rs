@@ -672,6 +672,60 @@ async fn identical_bytes_make_no_commit_and_return_the_head() {
     assert_no_scratch_left();
 }
 
+// A server that serves partial clones sends no blob of HEAD; the commit is
+// still built on the whole tree, and a path remote is cloned through the
+// transport as a URL is.
+#[tokio::test]
+async fn a_partial_clone_keeps_every_other_document_of_the_tree() {
+    let bare = Bare::seeded(&[
+        ("README.md", "publication repository\n"),
+        ("osv/2025/ECL-2025-0001.json", "{\"old\":1}\n"),
+        ("osv/2026/ECL-2026-0003.json", "{\"v\":1}\n"),
+        ("csaf/2026/ECL-2026-0003.json", "{\"csaf\":1}\n"),
+    ]);
+    git_ok(&bare.path(), &["config", "uploadpack.allowFilter", "true"]);
+    let pool = pool().await;
+    let remote = remote(bare.path().to_str().unwrap());
+    let docs = files(&[
+        ("osv/2026/ECL-2026-0003.json", "{\"v\":2}\n"),
+        ("csaf/2026/ECL-2026-0003.json", "{\"csaf\":1}\n"),
+        ("osv/2026/ECL-2026-0004.json", "{\"new\":1}\n"),
+    ]);
+    let out = git::push(&pool, &remote, &docs, "Publish advisory ECL-2026-0003")
+        .await
+        .unwrap();
+    assert!(out.changed);
+    assert_eq!(out.commit_sha, bare.head());
+    let mut changed = bare.changed_in(&out.commit_sha);
+    changed.sort();
+    assert_eq!(
+        changed,
+        vec!["osv/2026/ECL-2026-0003.json", "osv/2026/ECL-2026-0004.json"]
+    );
+    assert_eq!(
+        git_ok(&bare.path(), &["ls-tree", "-r", "--name-only", "main"])
+            .lines()
+            .collect::<Vec<_>>(),
+        vec![
+            "README.md",
+            "csaf/2026/ECL-2026-0003.json",
+            "osv/2025/ECL-2025-0001.json",
+            "osv/2026/ECL-2026-0003.json",
+            "osv/2026/ECL-2026-0004.json",
+        ]
+    );
+    assert_eq!(bare.show("main:osv/2025/ECL-2025-0001.json"), "{\"old\":1}");
+    assert_eq!(bare.show("main:osv/2026/ECL-2026-0003.json"), "{\"v\":2}");
+    git_ok(&bare.path(), &["fsck", "--strict", "--no-progress"]);
+
+    let again = git::push(&pool, &remote, &docs, "Publish advisory ECL-2026-0003")
+        .await
+        .unwrap();
+    assert!(!again.changed);
+    assert_eq!(again.commit_sha, out.commit_sha);
+    assert_no_scratch_left();
+}
+
 #[tokio::test]
 async fn a_push_rejected_because_the_remote_moved_is_retried_on_a_fresh_clone() {
     let bare = Bare::new();

@@ -87,6 +87,9 @@ fn seed_remote(root: &Path) -> Result<PathBuf, String> {
     // A hosted remote does its housekeeping apart from the push; git's
     // default here runs it inside every push.
     git(&bare, &["config", "receive.autogc", "false"])?;
+    // Hosted remotes (GitHub, GitLab) serve partial clones; a bare
+    // repository only once told to.
+    git(&bare, &["config", "uploadpack.allowFilter", "true"])?;
     Ok(bare)
 }
 
