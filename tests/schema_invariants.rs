@@ -87,6 +87,37 @@ impl World {
     }
 }
 
+impl World {
+    /// The list as `user` sees it through the application role.
+    async fn list_as(
+        &self,
+        user: i64,
+        query: &advisoryhub::advisories::list::ListQuery,
+    ) -> advisoryhub::advisories::list::Page {
+        use advisoryhub::advisories::list::{self, TierActions};
+        let mut tx = self.db.pool.begin().await.unwrap();
+        let actor =
+            advisoryhub::advisories::repo::load_actor(&mut tx, user, "advisoryhub-security")
+                .await
+                .unwrap()
+                .unwrap();
+        let principal = Principal::User {
+            id: user,
+            is_admin: actor.is_admin,
+        };
+        sqlx::query("SET LOCAL ROLE ah_test_app")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        set_principal(&mut tx, principal).await.unwrap();
+        let page = list::fetch(&mut tx, &actor, query, &TierActions::default())
+            .await
+            .unwrap();
+        tx.rollback().await.unwrap();
+        page
+    }
+}
+
 fn user_principal(id: i64) -> Principal {
     Principal::User {
         id,
@@ -339,7 +370,7 @@ async fn grants_are_viewer_or_collaborator_for_real_principals() {
 // states (so the tally's trigger did).
 #[tokio::test]
 async fn row_level_security_and_the_list_query_agree() {
-    use advisoryhub::advisories::list::{self, ListQuery, RawQuery, TierActions};
+    use advisoryhub::advisories::list::{ListQuery, RawQuery};
     let w = World::new().await;
     sqlx::query("UPDATE advisory SET project_id = $1, state = 'published', summary = 'ReDoS in the parser' WHERE advisory_id = 'ECL-3333-3333-3333'")
         .bind(w.jetty)
@@ -374,25 +405,11 @@ async fn row_level_security_and_the_list_query_agree() {
             w.grantee,
             w.group_grantee,
         ] {
-            let mut tx = w.db.pool.begin().await.unwrap();
-            let actor =
-                advisoryhub::advisories::repo::load_actor(&mut tx, user, "advisoryhub-security")
-                    .await
-                    .unwrap()
-                    .unwrap();
+            let page = w.list_as(user, &query).await;
             let principal = Principal::User {
                 id: user,
-                is_admin: actor.is_admin,
+                is_admin: user == w.admin,
             };
-            sqlx::query("SET LOCAL ROLE ah_test_app")
-                .execute(&mut *tx)
-                .await
-                .unwrap();
-            set_principal(&mut tx, principal).await.unwrap();
-            let page = list::fetch(&mut tx, &actor, &query, &TierActions::default())
-                .await
-                .unwrap();
-            tx.rollback().await.unwrap();
             let mut app: Vec<String> = page.rows.into_iter().map(|r| r.advisory_id).collect();
             app.sort();
             let rls: Vec<String> = w
@@ -409,5 +426,218 @@ async fn row_level_security_and_the_list_query_agree() {
             assert_eq!(app, rls, "user {user}, search {q:?}");
             assert_eq!(page.counts.all(), i64::try_from(rls.len()).unwrap());
         }
+    }
+}
+
+// 50-web-ui §5.3: every sort, in both directions, and every filter, paged a
+// few rows at a time, give the visible set in the order the page promises
+// (ties broken by the newest row first), whichever branch of the page
+// statement and whichever plan mode serves them.
+#[tokio::test]
+async fn the_list_pages_through_every_sort_and_filter_in_order() {
+    use advisoryhub::advisories::list::{RawQuery, SORTS};
+    let w = World::new().await;
+    seed_list_shapes(&w).await;
+    let all = ListRow::load_all(&w).await;
+    for sort in SORTS {
+        for sort in [sort.to_owned(), format!("-{sort}")] {
+            let got = w
+                .paged(RawQuery {
+                    sort: Some(sort.clone()),
+                    ..RawQuery::default()
+                })
+                .await;
+            assert_eq!(got, expected_order(&all, &sort, |_| true), "sort {sort}");
+        }
+    }
+    let theia = w.theia;
+    let filters: [(RawQuery, Keep); 6] = [
+        (
+            RawQuery {
+                state: Some("draft".into()),
+                ..RawQuery::default()
+            },
+            Box::new(|r| r.state == 1),
+        ),
+        (
+            RawQuery {
+                severity: Some("high".into()),
+                ..RawQuery::default()
+            },
+            Box::new(|r| r.severity == 3),
+        ),
+        (
+            RawQuery {
+                review_status: Some("approved".into()),
+                ..RawQuery::default()
+            },
+            Box::new(|r| r.review == "approved"),
+        ),
+        (
+            RawQuery {
+                kind: Some("native".into()),
+                ..RawQuery::default()
+            },
+            Box::new(|r| r.kind == "native"),
+        ),
+        (
+            RawQuery {
+                project: Some(theia.to_string()),
+                ..RawQuery::default()
+            },
+            Box::new(move |r| r.project_id == theia),
+        ),
+        (
+            RawQuery {
+                state: Some("draft".into()),
+                severity: Some("medium".into()),
+                sort: Some("severity".into()),
+                ..RawQuery::default()
+            },
+            Box::new(|r| r.state == 1 && r.severity == 2),
+        ),
+    ];
+    for (raw, keep) in filters {
+        let sort = raw.sort.clone().unwrap_or_else(|| "-modified".into());
+        let got = w.paged(raw.clone()).await;
+        let want = expected_order(&all, &sort, keep);
+        assert!(!want.is_empty(), "{raw:?} matches something");
+        assert_eq!(got, want, "{raw:?}");
+    }
+}
+
+type Keep = Box<dyn Fn(&ListRow) -> bool>;
+
+/// Advisories in every state, with ties and an unscored one, in both
+/// projects.
+async fn seed_list_shapes(w: &World) {
+    let shapes = [
+        ("triage", "critical", Some(9.8), "none"),
+        ("draft", "high", Some(7.5), "submitted"),
+        ("draft", "high", Some(8.1), "none"),
+        ("published", "medium", Some(5.0), "approved"),
+        ("published", "low", Some(2.0), "approved"),
+        ("dismissed", "none", None, "none"),
+        ("draft", "medium", Some(5.0), "changes_requested"),
+    ];
+    for (i, (state, severity, score, review)) in shapes.iter().enumerate() {
+        let project = if i % 2 == 0 { w.theia } else { w.jetty };
+        let c = char::from(b"56789cf"[i]);
+        let id = raw_advisory(&w.db.pool, &format!("ECL-{c}{c}{c}{c}-xxxx-xxxx"), project).await;
+        sqlx::query(
+            "UPDATE advisory SET state = $2, severity_level = $3, severity_score = $4, review_status = $5,
+                    dismissed_reason = CASE WHEN $2 = 'dismissed' THEN 'duplicate' ELSE '' END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(state)
+        .bind(severity)
+        .bind(score)
+        .bind(review)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+}
+
+/// What a row's place in the list depends on, read past the policy.
+struct ListRow {
+    id: i64,
+    public: String,
+    project: String,
+    state: usize,
+    severity: usize,
+    score: Option<f64>,
+    review: String,
+    kind: String,
+    project_id: uuid::Uuid,
+    modified: time::OffsetDateTime,
+}
+
+impl ListRow {
+    async fn load_all(w: &World) -> Vec<ListRow> {
+        let position = |list: &[&str], v: &str| list.iter().position(|x| *x == v).unwrap();
+        sqlx::query(
+            "SELECT a.id, a.advisory_id, lower(p.name) AS project, a.state, a.severity_level,
+                    a.severity_score, a.review_status, a.kind, a.project_id, a.modified_at
+             FROM advisory a JOIN project p ON p.id = a.project_id",
+        )
+        .fetch_all(&w.db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| ListRow {
+            id: r.get("id"),
+            public: r.get("advisory_id"),
+            project: r.get("project"),
+            state: position(
+                &["triage", "draft", "published", "dismissed"],
+                r.get("state"),
+            ),
+            severity: position(
+                &["none", "low", "medium", "high", "critical"],
+                r.get("severity_level"),
+            ),
+            score: r.get("severity_score"),
+            review: r.get("review_status"),
+            kind: r.get("kind"),
+            project_id: r.get("project_id"),
+            modified: r.get("modified_at"),
+        })
+        .collect()
+    }
+}
+
+/// The rows `keep` lets through, in the order `sort` promises.
+fn expected_order(all: &[ListRow], sort: &str, keep: impl Fn(&ListRow) -> bool) -> Vec<String> {
+    use std::cmp::Ordering;
+    let desc = sort.starts_with('-');
+    // Unscored rows come last in both directions, so before the whole order
+    // is reversed for a descending sort they come first.
+    let score = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) if desc => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (Some(_), None) if desc => Ordering::Greater,
+        (Some(_), None) => Ordering::Less,
+    };
+    let mut rows: Vec<&ListRow> = all.iter().filter(|r| keep(r)).collect();
+    rows.sort_by(|a, b| {
+        let primary = match sort.trim_start_matches('-') {
+            "id" => a.public.cmp(&b.public),
+            "project" => a.project.cmp(&b.project),
+            "state" => a.state.cmp(&b.state),
+            "severity" => a
+                .severity
+                .cmp(&b.severity)
+                .then_with(|| score(a.score, b.score)),
+            _ => a.modified.cmp(&b.modified),
+        };
+        let primary = if desc { primary.reverse() } else { primary };
+        primary.then_with(|| b.id.cmp(&a.id))
+    });
+    rows.into_iter().map(|r| r.public.clone()).collect()
+}
+
+impl World {
+    /// Every page of the admin's list for `raw`, three rows at a time.
+    async fn paged(&self, raw: advisoryhub::advisories::list::RawQuery) -> Vec<String> {
+        use advisoryhub::advisories::list::{ListQuery, RawQuery};
+        let mut got = Vec::new();
+        for page in 1.. {
+            let query = ListQuery::parse(RawQuery {
+                page: Some(page.to_string()),
+                page_size: Some("3".into()),
+                ..raw.clone()
+            })
+            .unwrap();
+            let rows = self.list_as(self.admin, &query).await.rows;
+            if rows.is_empty() {
+                break;
+            }
+            got.extend(rows.into_iter().map(|r| r.advisory_id));
+        }
+        got
     }
 }

@@ -3,7 +3,7 @@
 -- advisories granted to the caller, $16 those granted as collaborator.
 -- `rank` is the caller's role on the row (3 owner, 2 collaborator, 1
 -- viewer): it decides which timeline tiers count as a change.
-WITH visible AS (
+WITH base AS NOT MATERIALIZED (
   SELECT a.id, a.advisory_id, a.project_id, p.name AS project_name, a.state, a.review_status,
          a.kind, a.severity_level, a.severity_score, a.summary, a.modified_at,
          a.republish_required,
@@ -13,27 +13,42 @@ WITH visible AS (
          END AS rank
   FROM advisory a JOIN project p ON p.id = a.project_id
   WHERE ($1 OR a.project_id = ANY($2) OR a.id = ANY($3))
-    AND ($4::text IS NULL OR a.id = ANY((SELECT advisory_search_ids($4))::bigint[]))
-    AND ($5::uuid IS NULL OR a.project_id = $5)
-    AND ($6::text IS NULL OR a.severity_level = $6)
-    AND ($7::text IS NULL OR a.review_status = $7)
-    AND ($8::text IS NULL OR a.kind = $8)
-    AND ($9::text IS NULL OR a.state = $9)
-  ORDER BY
-    CASE WHEN $10 = 'id' THEN a.advisory_id END ASC,
-    CASE WHEN $10 = '-id' THEN a.advisory_id END DESC,
-    CASE WHEN $10 = 'project' THEN lower(p.name) END ASC,
-    CASE WHEN $10 = '-project' THEN lower(p.name) END DESC,
-    CASE WHEN $10 = 'state' THEN array_position(ARRAY['triage','draft','published','dismissed'], a.state) END ASC,
-    CASE WHEN $10 = '-state' THEN array_position(ARRAY['triage','draft','published','dismissed'], a.state) END DESC,
-    CASE WHEN $10 = 'severity' THEN array_position(ARRAY['none','low','medium','high','critical'], a.severity_level) END ASC,
-    CASE WHEN $10 = 'severity' THEN a.severity_score END ASC NULLS LAST,
-    CASE WHEN $10 = '-severity' THEN array_position(ARRAY['none','low','medium','high','critical'], a.severity_level) END DESC,
-    CASE WHEN $10 = '-severity' THEN a.severity_score END DESC NULLS LAST,
-    CASE WHEN $10 = 'modified' THEN a.modified_at END ASC,
-    CASE WHEN $10 = '-modified' THEN a.modified_at END DESC,
-    a.id DESC
-  LIMIT $11 OFFSET $15
+),
+-- The plain list (no search, no filter, the default order) has a branch of
+-- its own without the filters' predicates: the plan made once for it
+-- without knowing the parameters (see `list::fetch`) walks the index on
+-- `modified_at` and stops after the page. Only one branch runs.
+visible AS (
+  (SELECT * FROM base
+   WHERE $4::text IS NULL AND $5::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL
+     AND $8::text IS NULL AND $9::text IS NULL AND $10 = '-modified'
+   ORDER BY modified_at DESC, id DESC
+   LIMIT $11 OFFSET $15)
+  UNION ALL
+  (SELECT * FROM base b
+   WHERE NOT ($4::text IS NULL AND $5::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL
+              AND $8::text IS NULL AND $9::text IS NULL AND $10 = '-modified')
+     AND ($4::text IS NULL OR b.id = ANY((SELECT advisory_search_ids($4))::bigint[]))
+     AND ($5::uuid IS NULL OR b.project_id = $5)
+     AND ($6::text IS NULL OR b.severity_level = $6)
+     AND ($7::text IS NULL OR b.review_status = $7)
+     AND ($8::text IS NULL OR b.kind = $8)
+     AND ($9::text IS NULL OR b.state = $9)
+   ORDER BY
+     CASE WHEN $10 = 'id' THEN b.advisory_id END ASC,
+     CASE WHEN $10 = '-id' THEN b.advisory_id END DESC,
+     CASE WHEN $10 = 'project' THEN lower(b.project_name) END ASC,
+     CASE WHEN $10 = '-project' THEN lower(b.project_name) END DESC,
+     CASE WHEN $10 = 'state' THEN array_position(ARRAY['triage','draft','published','dismissed'], b.state) END ASC,
+     CASE WHEN $10 = '-state' THEN array_position(ARRAY['triage','draft','published','dismissed'], b.state) END DESC,
+     CASE WHEN $10 = 'severity' THEN array_position(ARRAY['none','low','medium','high','critical'], b.severity_level) END ASC,
+     CASE WHEN $10 = 'severity' THEN b.severity_score END ASC NULLS LAST,
+     CASE WHEN $10 = '-severity' THEN array_position(ARRAY['none','low','medium','high','critical'], b.severity_level) END DESC,
+     CASE WHEN $10 = '-severity' THEN b.severity_score END DESC NULLS LAST,
+     CASE WHEN $10 = 'modified' THEN b.modified_at END ASC,
+     CASE WHEN $10 = '-modified' THEN b.modified_at END DESC,
+     b.id DESC
+   LIMIT $11 OFFSET $15)
 )
 SELECT v.advisory_id AS "advisory_id!", v.project_id AS "project_id!",
        v.project_name AS "project_name!", v.state AS "state!",
