@@ -451,7 +451,14 @@ async fn the_list_pages_through_every_sort_and_filter_in_order() {
         }
     }
     let theia = w.theia;
-    let filters: [(RawQuery, Keep); 6] = [
+    let filters: [(RawQuery, Keep); 7] = [
+        (
+            RawQuery {
+                q: Some("XXXX".into()),
+                ..RawQuery::default()
+            },
+            Box::new(|r| r.public.ends_with("-xxxx-xxxx")),
+        ),
         (
             RawQuery {
                 state: Some("draft".into()),

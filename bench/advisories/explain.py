@@ -14,7 +14,9 @@ and the session settings of the web pool (src/db/mod.rs) are read from it.
 Two shapes of the list queries are known: the original one (parameters
 $2 user id, $3 group ids) and the one that takes the caller's reach
 resolved beforehand (`reach()` in src/advisories/list.rs: $2 team project
-ids, $3 granted advisory ids, $16 collaborator grants).
+ids, $3 granted advisory ids, $16 collaborator grants), where $4 is the
+search pattern or, since the reach also resolves the search, the ids it
+matches.
 
 Each query is explained in several ways:
   * "as the app runs it": a prepared statement on its sixth execution (sqlx
@@ -78,15 +80,24 @@ WHERE e.advisory_id = $1 AND e.action = ANY($2)
   AND NOT coalesce((e.metadata ->> 'narrated')::boolean, false)
 ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
     reach_shape = "$16" in page_sql
+    # Since the search is resolved with the reach, $4 is the matching ids.
+    matches_shape = "advisory_search_ids" not in counts_sql
     search = args.search.lower() if reach_shape else args.search
     pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     all_tiers = t["A"] + t["B"] + t["C"]
     app = app_settings(root)
-    # A list transaction may switch to parameter-specific plans itself
-    # (`set_config('plan_cache_mode', 'force_custom_plan', true)` in list.rs).
+    # A list transaction may choose its plan mode itself (`reach()` in
+    # list.rs): one for every list, or one for the plain list (the first
+    # page here) and another for the rest (the search).
     list_rs = (root / "src/advisories/list.rs").read_text()
-    m = re.search(r"set_config\('plan_cache_mode', '([a-z_]+)', true\)", list_rs)
-    list_plan_mode = m.group(1) if m else None
+    one = re.search(r"set_config\('plan_cache_mode', '([a-z_]+)', true\)", list_rs)
+    two = re.search(r"set_config\('plan_cache_mode',\s*CASE WHEN \$3 THEN '([a-z_]+)' ELSE '([a-z_]+)' END", list_rs)
+    if one:
+        list_plan_mode = {"plain": one.group(1), "other": one.group(1)}
+    elif two:
+        list_plan_mode = {"plain": two.group(1), "other": two.group(2)}
+    else:
+        list_plan_mode = None
 
     print("\\set ON_ERROR_STOP on")
     print("\\pset pager off")
@@ -109,8 +120,9 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
           + (", ".join(f"{k}={v}" for k, v in app.items()) or "none (server defaults)"))
 
     if reach_shape:
-        counts_types = "bool, uuid[], int8[], text, uuid, text, text, text"
-        page_types = ("bool, uuid[], int8[], text, uuid, text, text, text, text, text, int8, int8, "
+        search_type = "int8[]" if matches_shape else "text"
+        counts_types = f"bool, uuid[], int8[], {search_type}, uuid, text, text, text"
+        page_types = (f"bool, uuid[], int8[], {search_type}, uuid, text, text, text, text, text, int8, int8, "
                       "text[], text[], int8, int8[], text[]")
     else:
         counts_types = "bool, int8, int8[], text, uuid, text, text, text"
@@ -122,7 +134,8 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
         out = []
         for label, q, sev in (("first page", "NULL", "NULL"),
                               (f"search q={args.search} severity={args.severity}",
-                               f"'{pattern}'", f"'{args.severity}'")):
+                               f"advisory_search_ids('{pattern}')" if matches_shape else f"'{pattern}'",
+                               f"'{args.severity}'")):
             if reach_shape:
                 head = f"{is_admin}, :'{who}_projects'::uuid[], :'{who}_granted'::int8[], {q}, NULL, {sev}, NULL, NULL"
                 page = (f"EXECUTE page({head}, NULL, '-modified', 50, {uid}, {pg_array(t['A'])}, "
@@ -137,7 +150,8 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
 
     app_label = ("as the app runs it ("
                  + (", ".join(f"{k}={v}" for k, v in app.items()) or "server defaults")
-                 + (f"; list statements: plan_cache_mode={list_plan_mode}" if list_plan_mode else "") + ")")
+                 + (f"; list statements: plan_cache_mode={list_plan_mode['plain']} for the first page, "
+                    f"{list_plan_mode['other']} for the search" if list_plan_mode else "") + ")")
     modes = [(app_label, "app", app.get("jit"), True, False)]
     if app or list_plan_mode:
         modes.append(("server defaults (jit as configured, plan_cache_mode auto)", "auto", None, True, False))
@@ -175,7 +189,7 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
                 if mode == "app":
                     stmt_mode = app.get("plan_cache_mode", "auto")
                     if list_plan_mode and label.startswith("list "):
-                        stmt_mode = list_plan_mode
+                        stmt_mode = list_plan_mode["other" if is_search else "plain"]
                     print(f"SET LOCAL plan_cache_mode = {stmt_mode};")
                 # Warm the caches first (a fresh backend's first plan pays for
                 # loading the catalog); under plan_cache_mode auto, run it five

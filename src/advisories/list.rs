@@ -209,14 +209,21 @@ pub struct Page {
 }
 
 /// What the caller may see, resolved once: the projects whose team they are
-/// on and the advisories granted to them (directly or through a group).
+/// on and the advisories granted to them (directly or through a group), and
+/// the advisories a search matches (for the counts and the page alike).
 struct Reach {
     projects: Vec<Uuid>,
     granted: Vec<i64>,
     collaborator: Vec<i64>,
+    matches: Option<Vec<i64>>,
 }
 
-async fn reach(conn: &mut PgConnection, viewer: &Actor, plain: bool) -> Result<Reach, sqlx::Error> {
+async fn reach(
+    conn: &mut PgConnection,
+    viewer: &Actor,
+    plain: bool,
+    pattern: Option<&str>,
+) -> Result<Reach, sqlx::Error> {
     let row = sqlx::query!(
         // The list's filters are optional (`$n IS NULL OR …`): only a plan
         // made for the actual values uses the right index, so the rest of
@@ -233,10 +240,12 @@ async fn reach(conn: &mut PgConnection, viewer: &Actor, plain: bool) -> Result<R
                   array(SELECT DISTINCT advisory_id FROM access_grant
                         WHERE permission = 'collaborator'
                           AND ((principal_type = 'user' AND principal_id = $2)
-                               OR (principal_type = 'group' AND principal_id = ANY($1)))) AS "collaborator!""#,
+                               OR (principal_type = 'group' AND principal_id = ANY($1)))) AS "collaborator!",
+                  CASE WHEN $4::text IS NOT NULL THEN advisory_search_ids($4) END AS matches"#,
         &viewer.group_ids,
         viewer.user_id,
-        plain
+        plain,
+        pattern
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -244,6 +253,7 @@ async fn reach(conn: &mut PgConnection, viewer: &Actor, plain: bool) -> Result<R
         projects: row.projects,
         granted: row.granted,
         collaborator: row.collaborator,
+        matches: row.matches,
     })
 }
 
@@ -254,14 +264,14 @@ pub async fn fetch(
     query: &ListQuery,
     tiers: &TierActions,
 ) -> Result<Page, sqlx::Error> {
-    let reach = reach(conn, viewer, query.is_plain()).await?;
     let pattern = query.pattern();
+    let reach = reach(conn, viewer, query.is_plain(), pattern.as_deref()).await?;
     let counts = sqlx::query_file!(
         "src/advisories/sql/list_counts.sql",
         viewer.is_admin,
         &reach.projects,
         &reach.granted,
-        pattern,
+        reach.matches.as_deref(),
         query.project,
         query.severity,
         query.review_status,
@@ -286,7 +296,7 @@ pub async fn fetch(
         viewer.is_admin,
         &reach.projects,
         &reach.granted,
-        pattern,
+        reach.matches.as_deref(),
         query.project,
         query.severity,
         query.review_status,

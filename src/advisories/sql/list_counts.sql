@@ -1,15 +1,15 @@
 -- Per-state counts of the caller's visible set, narrowed by every filter but
 -- the state (50-web-ui §5.3). $1 admin, $2 the projects whose team the caller
 -- is on, $3 the advisories granted to the caller (directly or by group), $4
--- the search pattern.
+-- the advisories a search matches (`advisory_search_ids`, once per request).
 -- Without a search, whole projects come from the tally and granted
 -- advisories outside them are counted one by one; a search counts its
--- matches, which `advisory_search_ids` finds by index.
+-- matches.
 SELECT c.state AS "state!", sum(c.n)::bigint AS "n!"
 FROM (
     SELECT t.state, t.n
     FROM advisory_tally t
-    WHERE $4::text IS NULL
+    WHERE $4::bigint[] IS NULL
       AND ($1 OR t.project_id = ANY($2))
       AND ($5::uuid IS NULL OR t.project_id = $5)
       AND ($6::text IS NULL OR t.severity_level = $6)
@@ -18,8 +18,8 @@ FROM (
     UNION ALL
     SELECT a.state, 1
     FROM advisory a
-    WHERE (($4::text IS NULL AND NOT $1 AND a.id = ANY($3) AND NOT a.project_id = ANY($2))
-           OR ($4::text IS NOT NULL AND a.id = ANY((SELECT advisory_search_ids($4))::bigint[])
+    WHERE (($4::bigint[] IS NULL AND NOT $1 AND a.id = ANY($3) AND NOT a.project_id = ANY($2))
+           OR ($4::bigint[] IS NOT NULL AND a.id = ANY($4)
                AND ($1 OR a.project_id = ANY($2) OR a.id = ANY($3))))
       AND ($5::uuid IS NULL OR a.project_id = $5)
       AND ($6::text IS NULL OR a.severity_level = $6)

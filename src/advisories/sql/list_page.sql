@@ -20,15 +20,15 @@ WITH base AS NOT MATERIALIZED (
 -- `modified_at` and stops after the page. Only one branch runs.
 visible AS (
   (SELECT * FROM base
-   WHERE $4::text IS NULL AND $5::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL
+   WHERE $4::bigint[] IS NULL AND $5::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL
      AND $8::text IS NULL AND $9::text IS NULL AND $10 = '-modified'
    ORDER BY modified_at DESC, id DESC
    LIMIT $11 OFFSET $15)
   UNION ALL
   (SELECT * FROM base b
-   WHERE NOT ($4::text IS NULL AND $5::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL
+   WHERE NOT ($4::bigint[] IS NULL AND $5::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL
               AND $8::text IS NULL AND $9::text IS NULL AND $10 = '-modified')
-     AND ($4::text IS NULL OR b.id = ANY((SELECT advisory_search_ids($4))::bigint[]))
+     AND ($4::bigint[] IS NULL OR b.id = ANY($4))
      AND ($5::uuid IS NULL OR b.project_id = $5)
      AND ($6::text IS NULL OR b.severity_level = $6)
      AND ($7::text IS NULL OR b.review_status = $7)
