@@ -81,7 +81,7 @@ WHERE e.advisory_id = $1 AND e.action = ANY($2)
 ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
     reach_shape = "$16" in page_sql
     # Since the search is resolved with the reach, $4 is the matching ids.
-    matches_shape = "advisory_search_ids" not in counts_sql
+    matches_shape = "$4::bigint[]" in counts_sql
     search = args.search.lower() if reach_shape else args.search
     pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     all_tiers = t["A"] + t["B"] + t["C"]
