@@ -64,22 +64,12 @@ impl Caller {
 
     /// A transaction on behalf of this caller (INV-CONF-2).
     pub async fn begin(&self, state: &AppState) -> Result<Tx<'static>, sqlx::Error> {
-        self.begin_planned(state, db::Plans::PerServer).await
-    }
-
-    /// [`Caller::begin`] for a page of lookups by key (see [`db::Plans`]).
-    pub async fn begin_planned(
-        &self,
-        state: &AppState,
-        plans: db::Plans,
-    ) -> Result<Tx<'static>, sqlx::Error> {
-        db::begin_planned(
+        db::begin_as(
             &state.pool,
             Principal::User {
                 id: self.actor.user_id,
                 is_admin: self.actor.is_admin,
             },
-            plans,
         )
         .await
     }

@@ -97,38 +97,12 @@ pub enum Principal {
 /// `BEGIN` and the setting go in one round trip: every request's
 /// transaction starts this way.
 pub async fn begin_as(pool: &PgPool, principal: Principal) -> Result<Tx<'static>, sqlx::Error> {
-    begin_planned(pool, principal, Plans::PerServer).await
-}
-
-/// How PostgreSQL plans the prepared statements of a transaction.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Plans {
-    /// The server decides (`plan_cache_mode`), statement by statement.
-    PerServer,
-    /// Each statement is planned once per connection, whatever its
-    /// parameters: for transactions of lookups by key, whose plans do not
-    /// depend on the values but which PostgreSQL may otherwise plan again
-    /// on every execution (the row-level-security policies make its
-    /// estimate of a reusable plan look worse than it is).
-    Reused,
-}
-
-/// [`begin_as`], choosing how the transaction's statements are planned.
-pub async fn begin_planned(
-    pool: &PgPool,
-    principal: Principal,
-    plans: Plans,
-) -> Result<Tx<'static>, sqlx::Error> {
     let (user, admin) = principal.settings();
-    let plan_mode = match plans {
-        Plans::PerServer => "",
-        Plans::Reused => ", set_config('plan_cache_mode', 'force_generic_plan', true)",
-    };
-    // Every value is made here (an integer, `on` or `off`, a constant),
-    // never taken from input, so formatting them into the statement is safe.
+    // Both values are made here (an integer, `on` or `off`), never taken
+    // from input, so formatting them into the statement is safe.
     pool.begin_with(sqlx::AssertSqlSafe(format!(
         "BEGIN; SELECT set_config('advisoryhub.user_id', '{user}', true), \
-         set_config('advisoryhub.is_admin', '{admin}', true){plan_mode}"
+         set_config('advisoryhub.is_admin', '{admin}', true)"
     )))
     .await
 }
