@@ -722,12 +722,18 @@ impl<'a> CallEnv<'a> {
             ("LANGUAGE", ""),
             // Configuration for every git process of the call, through the
             // environment: never follow a redirect (credentials would go to
-            // a host they were not issued for), no credential helper.
-            ("GIT_CONFIG_COUNT", "2"),
+            // a host they were not issued for), no credential helper, and no
+            // background housekeeping, which would outlive the call in a
+            // clone that is thrown away (a fetch starts it detached).
+            ("GIT_CONFIG_COUNT", "4"),
             ("GIT_CONFIG_KEY_0", "http.followRedirects"),
             ("GIT_CONFIG_VALUE_0", "false"),
             ("GIT_CONFIG_KEY_1", "credential.helper"),
             ("GIT_CONFIG_VALUE_1", ""),
+            ("GIT_CONFIG_KEY_2", "maintenance.auto"),
+            ("GIT_CONFIG_VALUE_2", "false"),
+            ("GIT_CONFIG_KEY_3", "gc.auto"),
+            ("GIT_CONFIG_VALUE_3", "0"),
         ]
         .into_iter()
         .map(|(k, v)| (OsString::from(k), OsString::from(v)))
