@@ -160,6 +160,50 @@ async fn row_level_security_shows_each_principal_only_what_it_may_see() {
     let _ = (w.theia, w.jetty);
 }
 
+// INV-CONF-2: the policy reads the caller's grants and teams per statement,
+// so a grant or a lost membership inside a transaction counts from its next
+// statement.
+#[tokio::test]
+async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
+    async fn as_outsider(tx: &mut sqlx::PgConnection, w: &World) -> Vec<String> {
+        sqlx::query("SET LOCAL ROLE ah_test_app")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        set_principal(&mut *tx, user_principal(w.outsider))
+            .await
+            .unwrap();
+        let ids = sqlx::query_scalar("SELECT advisory_id FROM advisory ORDER BY advisory_id")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("RESET ROLE").execute(&mut *tx).await.unwrap();
+        ids
+    }
+    let w = World::new().await;
+    let mut tx = w.db.pool.begin().await.unwrap();
+    assert_eq!(as_outsider(&mut tx, &w).await, ["ECL-4444-4444-4444"]);
+    sqlx::query(
+        "INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission)
+         SELECT id, 'user', $1, 'viewer' FROM advisory WHERE advisory_id = 'ECL-3333-3333-3333'",
+    )
+    .bind(w.outsider)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    assert_eq!(
+        as_outsider(&mut tx, &w).await,
+        ["ECL-3333-3333-3333", "ECL-4444-4444-4444"]
+    );
+    sqlx::query("DELETE FROM user_group WHERE user_id = $1")
+        .bind(w.outsider)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(as_outsider(&mut tx, &w).await, ["ECL-3333-3333-3333"]);
+    tx.rollback().await.unwrap();
+}
+
 // INV-CONF-2: child tables defer to the advisory.
 #[tokio::test]
 async fn versions_are_visible_only_with_their_advisory() {

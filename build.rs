@@ -1,0 +1,5 @@
+// `sqlx::migrate!` embeds the migrations at compile time: rebuild when one
+// is added or changed, even if no Rust source did.
+fn main() {
+    println!("cargo:rerun-if-changed=migrations");
+}
