@@ -471,6 +471,24 @@ impl Reader<'_> {
         }
     }
 
+    /// A whole number of seconds between 1 and `max`.
+    fn seconds(&mut self, var: &'static str, default: u64, max: u64) -> Duration {
+        let v = self.parse(var, default, "a number of seconds");
+        if !(1..=max).contains(&v) {
+            self.problem(var, format!("must be between 1 and {max} seconds"));
+        }
+        Duration::from_secs(v)
+    }
+
+    /// A whole number of days between 1 and `max`.
+    fn days(&mut self, var: &'static str, default: u32, max: u32) -> u32 {
+        let v = self.parse(var, default, "a number of days");
+        if !(1..=max).contains(&v) {
+            self.problem(var, format!("must be between 1 and {max}"));
+        }
+        v
+    }
+
     fn bool(&mut self, var: &'static str, default: bool) -> bool {
         match self.get(var).map(|v| v.to_ascii_lowercase()) {
             None => default,
@@ -809,18 +827,11 @@ fn read_publication(r: &mut Reader<'_>, app_env: AppEnv) -> PublicationConfig {
     let cve_path_template = r
         .get("PUB_CVE_PATH_TEMPLATE")
         .unwrap_or_else(|| "cves/{year}/{bucket}/{cve_id}.json".into());
-    let seconds = |r: &mut Reader<'_>, var: &'static str, default: u64, max: u64| {
-        let v = r.parse(var, default, "a number of seconds");
-        if !(1..=max).contains(&v) {
-            r.problem(var, format!("must be between 1 and {max} seconds"));
-        }
-        Duration::from_secs(v)
-    };
-    let git_network_timeout = seconds(r, "PUB_GIT_NETWORK_TIMEOUT_SECONDS", 300, 3600);
-    let git_local_timeout = seconds(r, "PUB_GIT_LOCAL_TIMEOUT_SECONDS", 60, 3600);
-    let lock_wait = seconds(r, "PUB_REPO_LOCK_WAIT_SECONDS", 600, 3600);
-    let stale_running_after = seconds(r, "PUB_TASK_STALE_RUNNING_AFTER_SECONDS", 1800, 86_400);
-    let stale_queued_after = seconds(r, "PUB_TASK_STALE_QUEUED_AFTER_SECONDS", 7200, 86_400);
+    let git_network_timeout = r.seconds("PUB_GIT_NETWORK_TIMEOUT_SECONDS", 300, 3600);
+    let git_local_timeout = r.seconds("PUB_GIT_LOCAL_TIMEOUT_SECONDS", 60, 3600);
+    let lock_wait = r.seconds("PUB_REPO_LOCK_WAIT_SECONDS", 600, 3600);
+    let stale_running_after = r.seconds("PUB_TASK_STALE_RUNNING_AFTER_SECONDS", 1800, 86_400);
+    let stale_queued_after = r.seconds("PUB_TASK_STALE_QUEUED_AFTER_SECONDS", 7200, 86_400);
     let readyz_include_repo = r.bool("READYZ_INCLUDE_PUB_REPO", false);
     if readyz_include_repo && repo_url.is_empty() {
         r.problem(
@@ -1097,20 +1108,10 @@ impl Config {
             r.problem("WORKER_CONCURRENCY", "must be between 1 and 1024");
         }
         let worker_periodic_enabled = r.bool("WORKER_PERIODIC_ENABLED", true);
-        let seconds = |r: &mut Reader<'_>, var: &'static str, default: u64, max: u64| {
-            let v = r.parse(var, default, "a number of seconds");
-            if !(1..=max).contains(&v) {
-                r.problem(var, format!("must be between 1 and {max} seconds"));
-            }
-            Duration::from_secs(v)
-        };
-        let worker_lease = seconds(&mut r, "WORKER_LEASE_SECONDS", 3, 600);
-        let worker_shutdown_grace = seconds(&mut r, "WORKER_SHUTDOWN_GRACE_SECONDS", 110, 3600);
-        let worker_db_outage_exit = seconds(&mut r, "WORKER_DB_OUTAGE_EXIT_SECONDS", 300, 86_400);
-        let job_retention_days = r.parse("JOB_RETENTION_DAYS", 7u32, "a number of days");
-        if !(1..=3650).contains(&job_retention_days) {
-            r.problem("JOB_RETENTION_DAYS", "must be between 1 and 3650");
-        }
+        let worker_lease = r.seconds("WORKER_LEASE_SECONDS", 3, 600);
+        let worker_shutdown_grace = r.seconds("WORKER_SHUTDOWN_GRACE_SECONDS", 110, 3600);
+        let worker_db_outage_exit = r.seconds("WORKER_DB_OUTAGE_EXIT_SECONDS", 300, 86_400);
+        let job_retention_days = r.days("JOB_RETENTION_DAYS", 7, 3650);
         let ratelimit_enabled = r.bool("RATELIMIT_ENABLE", true);
         let schedule_intervals = match r.get("SCHEDULE_INTERVALS") {
             None => HashMap::new(),
@@ -1122,36 +1123,17 @@ impl Config {
 
         let mut warnings = Vec::new();
         let oidc = read_oidc(&mut r, &mut warnings);
-        let session_idle = seconds(
-            &mut r,
-            "SESSION_IDLE_TIMEOUT_SECONDS",
-            3 * 86_400,
-            365 * 86_400,
-        );
-        let session_max_age = seconds(&mut r, "SESSION_MAX_AGE_SECONDS", 14 * 86_400, 365 * 86_400);
+        let session_idle = r.seconds("SESSION_IDLE_TIMEOUT_SECONDS", 3 * 86_400, 365 * 86_400);
+        let session_max_age = r.seconds("SESSION_MAX_AGE_SECONDS", 14 * 86_400, 365 * 86_400);
         let step_up_required = r.bool("STEP_UP_REQUIRED", true);
-        let step_up_max_age = seconds(&mut r, "STEP_UP_MAX_AGE_SECONDS", 300, 86_400);
-        let access_log_retention_days =
-            r.parse("AUDIT_ACCESS_LOG_RETENTION_DAYS", 90u32, "a number of days");
-        if !(1..=36_500).contains(&access_log_retention_days) {
-            r.problem(
-                "AUDIT_ACCESS_LOG_RETENTION_DAYS",
-                "must be between 1 and 36500",
-            );
-        }
+        let step_up_max_age = r.seconds("STEP_UP_MAX_AGE_SECONDS", 300, 86_400);
+        let access_log_retention_days = r.days("AUDIT_ACCESS_LOG_RETENTION_DAYS", 90, 36_500);
         let access_log_retention_enabled = r.bool("AUDIT_ACCESS_LOG_RETENTION_ENABLED", true);
         // retention commands (90 §8)
         let retention_database_url = r
             .secret("RETENTION_DATABASE_URL", "RETENTION_DATABASE_URL_FILE")
             .map(Secret);
-        let intake_report_retention_days =
-            r.parse("INTAKE_REPORT_RETENTION_DAYS", 365u32, "a number of days");
-        if !(1..=36_500).contains(&intake_report_retention_days) {
-            r.problem(
-                "INTAKE_REPORT_RETENTION_DAYS",
-                "must be between 1 and 36500",
-            );
-        }
+        let intake_report_retention_days = r.days("INTAKE_REPORT_RETENTION_DAYS", 365, 36_500);
         let email = read_email(&mut r, app_env, &mut warnings);
         let publication = read_publication(&mut r, app_env);
         let intake = read_intake(&mut r);
@@ -1539,6 +1521,28 @@ mod tests {
                 "WORKER_LEASE_SECONDS",
                 "JOB_RETENTION_DAYS",
                 "SCHEDULE_INTERVALS"
+            ]
+        );
+    }
+
+    #[test]
+    fn retention_days_are_bounded() {
+        let c = load(&[("APP_ENV", "test")]).unwrap();
+        assert_eq!(
+            (c.access_log_retention_days, c.intake_report_retention_days),
+            (90, 365)
+        );
+        let err = load(&[
+            ("APP_ENV", "test"),
+            ("AUDIT_ACCESS_LOG_RETENTION_DAYS", "0"),
+            ("INTAKE_REPORT_RETENTION_DAYS", "36501"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            vars_of(&err),
+            vec![
+                "AUDIT_ACCESS_LOG_RETENTION_DAYS",
+                "INTAKE_REPORT_RETENTION_DAYS"
             ]
         );
     }
