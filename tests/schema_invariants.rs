@@ -486,10 +486,13 @@ async fn the_list_pages_through_every_sort_and_filter_in_order() {
     for sort in SORTS {
         for sort in [sort.to_owned(), format!("-{sort}")] {
             let got = w
-                .paged(RawQuery {
-                    sort: Some(sort.clone()),
-                    ..RawQuery::default()
-                })
+                .paged(
+                    w.admin,
+                    RawQuery {
+                        sort: Some(sort.clone()),
+                        ..RawQuery::default()
+                    },
+                )
                 .await;
             assert_eq!(got, expected_order(&all, &sort, |_| true), "sort {sort}");
         }
@@ -550,10 +553,58 @@ async fn the_list_pages_through_every_sort_and_filter_in_order() {
     ];
     for (raw, keep) in filters {
         let sort = raw.sort.clone().unwrap_or_else(|| "-modified".into());
-        let got = w.paged(raw.clone()).await;
+        let got = w.paged(w.admin, raw.clone()).await;
         let want = expected_order(&all, &sort, keep);
         assert!(!want.is_empty(), "{raw:?} matches something");
         assert_eq!(got, want, "{raw:?}");
+    }
+}
+
+/// INV-CONF-2: a member's list is their team projects' advisories and those
+/// granted to them elsewhere, each once, in order across pages — the plain
+/// list reads each team project's newest rows and the grants apart.
+#[tokio::test]
+async fn a_members_list_pages_through_their_team_and_grants_in_order() {
+    use advisoryhub::advisories::list::RawQuery;
+    let w = World::new().await;
+    seed_list_shapes(&w).await;
+    for public in ["ECL-6666-xxxx-xxxx", "ECL-5555-xxxx-xxxx"] {
+        sqlx::query(
+            "INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission)
+             SELECT id, 'user', $2, 'viewer' FROM advisory WHERE advisory_id = $1",
+        )
+        .bind(public)
+        .bind(w.theia_member)
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    }
+    let all = ListRow::load_all(&w).await;
+    let theia = w.theia;
+    let sees = move |r: &ListRow| r.project_id == theia || r.public == "ECL-6666-xxxx-xxxx";
+    let shapes: [(RawQuery, Keep); 3] = [
+        (RawQuery::default(), Box::new(sees)),
+        (
+            RawQuery {
+                q: Some("xxxx".into()),
+                ..RawQuery::default()
+            },
+            Box::new(move |r| sees(r) && r.public.ends_with("-xxxx-xxxx")),
+        ),
+        (
+            RawQuery {
+                q: Some("xxxx".into()),
+                sort: Some("-severity".into()),
+                ..RawQuery::default()
+            },
+            Box::new(move |r| sees(r) && r.public.ends_with("-xxxx-xxxx")),
+        ),
+    ];
+    for (raw, keep) in shapes {
+        let sort = raw.sort.clone().unwrap_or_else(|| "-modified".into());
+        let want = expected_order(&all, &sort, keep);
+        assert!(want.contains(&"ECL-6666-xxxx-xxxx".to_owned()), "{raw:?}");
+        assert_eq!(w.paged(w.theia_member, raw.clone()).await, want, "{raw:?}");
     }
 }
 
@@ -673,7 +724,7 @@ fn expected_order(all: &[ListRow], sort: &str, keep: impl Fn(&ListRow) -> bool) 
 
 impl World {
     /// Every page of the admin's list for `raw`, three rows at a time.
-    async fn paged(&self, raw: advisoryhub::advisories::list::RawQuery) -> Vec<String> {
+    async fn paged(&self, user: i64, raw: advisoryhub::advisories::list::RawQuery) -> Vec<String> {
         use advisoryhub::advisories::list::{ListQuery, RawQuery};
         let mut got = Vec::new();
         for page in 1.. {
@@ -683,7 +734,7 @@ impl World {
                 ..raw.clone()
             })
             .unwrap();
-            let rows = self.list_as(self.admin, &query).await.rows;
+            let rows = self.list_as(user, &query).await.rows;
             if rows.is_empty() {
                 break;
             }

@@ -88,14 +88,17 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
     app = app_settings(root)
     # A list transaction may choose its plan mode itself (`reach()` in
     # list.rs): one for every list, or one for the plain list (the first
-    # page here) and another for the rest (the search).
+    # page here) and the search, and another for the other shapes.
     list_rs = (root / "src/advisories/list.rs").read_text()
     one = re.search(r"set_config\('plan_cache_mode', '([a-z_]+)', true\)", list_rs)
     two = re.search(r"set_config\('plan_cache_mode',\s*CASE WHEN \$3 THEN '([a-z_]+)' ELSE '([a-z_]+)' END", list_rs)
     if one:
         list_plan_mode = {"plain": one.group(1), "other": one.group(1)}
     elif two:
-        list_plan_mode = {"plain": two.group(1), "other": two.group(2)}
+        # The first mode is for the plain list and, where list.rs passes
+        # `|| pattern.is_some()`, for a search too.
+        searched = "pattern.is_some()" in list_rs
+        list_plan_mode = {"plain": two.group(1), "other": two.group(1 if searched else 2)}
     else:
         list_plan_mode = None
 

@@ -221,15 +221,16 @@ struct Reach {
 async fn reach(
     conn: &mut PgConnection,
     viewer: &Actor,
-    plain: bool,
+    generic_plans: bool,
     pattern: Option<&str>,
 ) -> Result<Reach, sqlx::Error> {
     let row = sqlx::query!(
         // The list's filters are optional (`$n IS NULL OR …`): only a plan
         // made for the actual values uses the right index, so the rest of
         // the transaction plans each statement for its parameters — except
-        // for the plain list, whose plan made once per connection is as
-        // good and saves planning the statements on every request.
+        // for the plain list and a search, which have branches of their own
+        // whose plans made once per connection are as good, and save
+        // planning the statements on every request.
         r#"SELECT set_config('plan_cache_mode',
                              CASE WHEN $3 THEN 'force_generic_plan' ELSE 'force_custom_plan' END,
                              true) AS "plan!",
@@ -244,7 +245,7 @@ async fn reach(
                   CASE WHEN $4::text IS NOT NULL THEN advisory_search_ids($4) END AS matches"#,
         &viewer.group_ids,
         viewer.user_id,
-        plain,
+        generic_plans,
         pattern
     )
     .fetch_one(&mut *conn)
@@ -265,7 +266,13 @@ pub async fn fetch(
     tiers: &TierActions,
 ) -> Result<Page, sqlx::Error> {
     let pattern = query.pattern();
-    let reach = reach(conn, viewer, query.is_plain(), pattern.as_deref()).await?;
+    let reach = reach(
+        conn,
+        viewer,
+        query.is_plain() || pattern.is_some(),
+        pattern.as_deref(),
+    )
+    .await?;
     let counts = sqlx::query_file!(
         "src/advisories/sql/list_counts.sql",
         viewer.is_admin,

@@ -17,11 +17,15 @@ FROM (
       AND ($8::text IS NULL OR t.kind = $8)
     UNION ALL
     SELECT a.state, 1
-    FROM advisory a
-    WHERE (($4::bigint[] IS NULL AND NOT $1 AND a.id = ANY($3) AND NOT a.project_id = ANY($2))
-           OR ($4::bigint[] IS NOT NULL AND a.id = ANY($4)
-               AND ($1 OR a.project_id = ANY($2) OR a.id = ANY($3))))
-      AND ($5::uuid IS NULL OR a.project_id = $5)
+    FROM (
+        SELECT * FROM advisory
+        WHERE $4::bigint[] IS NULL AND NOT $1 AND id = ANY($3) AND NOT project_id = ANY($2)
+        UNION ALL
+        SELECT * FROM advisory
+        WHERE $4::bigint[] IS NOT NULL AND id = ANY($4)
+          AND ($1 OR project_id = ANY($2) OR id = ANY($3))
+    ) a
+    WHERE ($5::uuid IS NULL OR a.project_id = $5)
       AND ($6::text IS NULL OR a.severity_level = $6)
       AND ($7::text IS NULL OR a.review_status = $7)
       AND ($8::text IS NULL OR a.kind = $8)

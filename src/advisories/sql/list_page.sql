@@ -15,20 +15,35 @@ WITH base AS NOT MATERIALIZED (
   WHERE ($1 OR a.project_id = ANY($2) OR a.id = ANY($3))
 ),
 -- The plain list (no search, no filter, the default order) has a branch of
--- its own without the filters' predicates: the plan made once for it
--- without knowing the parameters (see `list::fetch`) walks the index on
--- `modified_at` and stops after the page. Only one branch runs.
+-- its own without the filters' predicates, and a search an arm of its own
+-- that starts from the matches: the plans made once for them without
+-- knowing the parameters (see `list::fetch`) stop after the page — an admin
+-- walks the index on `modified_at`, a member each team project's newest
+-- rows and their grants — or read only the matches. Only one branch, and
+-- one arm of each, runs.
 visible AS (
-  (SELECT * FROM base
+  (SELECT * FROM (
+       (SELECT * FROM base WHERE $1 ORDER BY modified_at DESC, id DESC LIMIT $11::bigint + $15::bigint)
+       UNION ALL
+       SELECT newest.* FROM unnest($2::uuid[]) AS team(project_id)
+       CROSS JOIN LATERAL (SELECT * FROM base
+                           WHERE NOT $1 AND base.project_id = team.project_id
+                           ORDER BY modified_at DESC, id DESC LIMIT $11::bigint + $15::bigint) newest
+       UNION ALL
+       SELECT * FROM base WHERE NOT $1 AND id = ANY($3) AND NOT project_id = ANY($2)
+   ) reachable
    WHERE $4::bigint[] IS NULL AND $5::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL
      AND $8::text IS NULL AND $9::text IS NULL AND $10 = '-modified'
    ORDER BY modified_at DESC, id DESC
    LIMIT $11 OFFSET $15)
   UNION ALL
-  (SELECT * FROM base b
+  (SELECT * FROM (
+       SELECT * FROM base WHERE $4::bigint[] IS NOT NULL AND id = ANY($4)
+       UNION ALL
+       SELECT * FROM base WHERE $4::bigint[] IS NULL
+   ) b
    WHERE NOT ($4::bigint[] IS NULL AND $5::uuid IS NULL AND $6::text IS NULL AND $7::text IS NULL
               AND $8::text IS NULL AND $9::text IS NULL AND $10 = '-modified')
-     AND ($4::bigint[] IS NULL OR b.id = ANY($4))
      AND ($5::uuid IS NULL OR b.project_id = $5)
      AND ($6::text IS NULL OR b.severity_level = $6)
      AND ($7::text IS NULL OR b.review_status = $7)
