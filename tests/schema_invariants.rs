@@ -201,6 +201,34 @@ async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
         .await
         .unwrap();
     assert_eq!(as_outsider(&mut tx, &w).await, ["ECL-3333-3333-3333"]);
+    // A change undone by a savepoint's rollback is undone for the policy too.
+    sqlx::query("SAVEPOINT moved")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE project SET security_team_id = (SELECT id FROM oidc_group WHERE name = 'committers') WHERE id = $1")
+        .bind(w.jetty)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO user_group (user_id, group_id) SELECT $1, id FROM oidc_group WHERE name = 'committers'")
+        .bind(w.outsider)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(
+        as_outsider(&mut tx, &w).await,
+        [
+            "ECL-2222-2222-2222",
+            "ECL-3333-3333-3333",
+            "ECL-4444-4444-4444"
+        ]
+    );
+    sqlx::query("ROLLBACK TO SAVEPOINT moved")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(as_outsider(&mut tx, &w).await, ["ECL-3333-3333-3333"]);
     tx.rollback().await.unwrap();
 }
 

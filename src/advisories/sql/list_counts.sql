@@ -8,9 +8,12 @@
 SELECT c.state AS "state!", sum(c.n)::bigint AS "n!"
 FROM (
     SELECT t.state, t.n
-    FROM advisory_tally t
+    FROM (
+        SELECT * FROM advisory_tally WHERE $1
+        UNION ALL
+        SELECT * FROM advisory_tally WHERE NOT $1 AND project_id = ANY($2)
+    ) t
     WHERE $4::bigint[] IS NULL
-      AND ($1 OR t.project_id = ANY($2))
       AND ($5::uuid IS NULL OR t.project_id = $5)
       AND ($6::text IS NULL OR t.severity_level = $6)
       AND ($7::text IS NULL OR t.review_status = $7)
