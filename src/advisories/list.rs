@@ -273,7 +273,8 @@ pub async fn fetch(
         pattern.as_deref(),
     )
     .await?;
-    let counts = sqlx::query_file!(
+    let counts = sqlx::query_file_as!(
+        Counts,
         "src/advisories/sql/list_counts.sql",
         viewer.is_admin,
         &reach.projects,
@@ -284,17 +285,8 @@ pub async fn fetch(
         query.review_status,
         query.kind,
     )
-    .fetch_all(&mut *conn)
+    .fetch_one(&mut *conn)
     .await?;
-    let mut c = Counts::default();
-    for row in counts {
-        match row.state.as_str() {
-            "triage" => c.triage = row.n,
-            "draft" => c.draft = row.n,
-            "published" => c.published = row.n,
-            _ => c.dismissed = row.n,
-        }
-    }
 
     let offset = (query.page - 1).saturating_mul(query.page_size);
     let rows = sqlx::query_file_as!(
@@ -320,7 +312,7 @@ pub async fn fetch(
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(Page { rows, counts: c })
+    Ok(Page { rows, counts })
 }
 
 #[cfg(test)]
