@@ -160,9 +160,10 @@ async fn row_level_security_shows_each_principal_only_what_it_may_see() {
     let _ = (w.theia, w.jetty);
 }
 
-// INV-CONF-2: the policy reads the caller's grants and teams per statement,
-// so a grant or a lost membership inside a transaction counts from its next
-// statement.
+// INV-CONF-2: the policy keeps the caller's grants and teams for the
+// transaction, but any change to them clears what it kept, so a grant, a lost
+// membership or a moved team counts from the transaction's next statement,
+// and a savepoint rolled back takes the change back for the policy too.
 #[tokio::test]
 async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
     async fn as_outsider(tx: &mut sqlx::PgConnection, w: &World) -> Vec<String> {
@@ -180,42 +181,50 @@ async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
         sqlx::query("RESET ROLE").execute(&mut *tx).await.unwrap();
         ids
     }
+    async fn change<T>(tx: &mut sqlx::PgConnection, sql: &'static str, value: T)
+    where
+        T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + 'static,
+    {
+        sqlx::query(sql).bind(value).execute(tx).await.unwrap();
+    }
     let w = World::new().await;
     let mut tx = w.db.pool.begin().await.unwrap();
     assert_eq!(as_outsider(&mut tx, &w).await, ["ECL-4444-4444-4444"]);
-    sqlx::query(
+    change(
+        &mut tx,
         "INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission)
          SELECT id, 'user', $1, 'viewer' FROM advisory WHERE advisory_id = 'ECL-3333-3333-3333'",
+        w.outsider,
     )
-    .bind(w.outsider)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         as_outsider(&mut tx, &w).await,
         ["ECL-3333-3333-3333", "ECL-4444-4444-4444"]
     );
-    sqlx::query("DELETE FROM user_group WHERE user_id = $1")
-        .bind(w.outsider)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    change(
+        &mut tx,
+        "DELETE FROM user_group WHERE user_id = $1",
+        w.outsider,
+    )
+    .await;
     assert_eq!(as_outsider(&mut tx, &w).await, ["ECL-3333-3333-3333"]);
     // A change undone by a savepoint's rollback is undone for the policy too.
     sqlx::query("SAVEPOINT moved")
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("UPDATE project SET security_team_id = (SELECT id FROM oidc_group WHERE name = 'committers') WHERE id = $1")
-        .bind(w.jetty)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("INSERT INTO user_group (user_id, group_id) SELECT $1, id FROM oidc_group WHERE name = 'committers'")
-        .bind(w.outsider)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    change(
+        &mut tx,
+        "UPDATE project SET security_team_id = (SELECT id FROM oidc_group WHERE name = 'committers') WHERE id = $1",
+        w.jetty,
+    )
+    .await;
+    change(
+        &mut tx,
+        "INSERT INTO user_group (user_id, group_id) SELECT $1, id FROM oidc_group WHERE name = 'committers'",
+        w.outsider,
+    )
+    .await;
     assert_eq!(
         as_outsider(&mut tx, &w).await,
         [
