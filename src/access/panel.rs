@@ -12,6 +12,7 @@ use super::grants::Permission;
 use super::permissions::{self as perm, Actor, AdvisoryFacts};
 use super::privacy::mask_email;
 use crate::advisories::pages::when;
+use crate::advisories::panels::PanelData;
 use crate::advisories::repo::AdvisoryRow;
 use crate::web::routes;
 
@@ -135,6 +136,37 @@ impl Panel {
     }
 }
 
+/// A grant as `advisories::panels` reads it.
+#[derive(Debug, serde::Deserialize)]
+pub struct GrantRow {
+    id: i64,
+    principal_type: String,
+    principal_id: i64,
+    permission: String,
+    email: Option<String>,
+    display_name: Option<String>,
+    group_name: Option<String>,
+}
+
+/// An open invitation as `advisories::panels` reads it.
+#[derive(Debug, serde::Deserialize)]
+pub struct InvitationRow {
+    id: i64,
+    email: String,
+    permission: String,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: time::OffsetDateTime,
+    expired: bool,
+}
+
+/// What the panel shows of an advisory's grants, as `advisories::panels`
+/// reads it; invitations and groups only for those who manage access.
+pub struct AccessRows {
+    pub grants: Vec<GrantRow>,
+    pub invitations: Vec<InvitationRow>,
+    pub grantable_groups: Vec<String>,
+}
+
 /// Loads the panel in the caller's transaction. `admin_group` is
 /// `OIDC_ADMIN_GROUP`.
 pub async fn load(
@@ -144,6 +176,19 @@ pub async fn load(
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
 ) -> Result<Panel, sqlx::Error> {
+    let data = PanelData::fetch(conn, actor, row, facts).await?;
+    Ok(build(admin_group, actor, row, facts, data.access))
+}
+
+/// The panel from the advisory's grants and, for those who manage access,
+/// its open invitations and the groups they may grant.
+pub fn build(
+    admin_group: &str,
+    actor: &Actor,
+    row: &AdvisoryRow,
+    facts: &AdvisoryFacts,
+    data: AccessRows,
+) -> Panel {
     let manage = perm::can_grant_access(Some(actor), facts);
     let show_emails = perm::can_see_user_emails(Some(actor), facts);
     let team = &row.project_team_name;
@@ -163,59 +208,25 @@ pub async fn load(
         locked(format!("@{team}"), "access-why-team"),
     ];
 
-    let (collaborators, viewers) = grant_rows(conn, actor, row, show_emails).await?;
+    let (collaborators, viewers) = grant_rows(data.grants, actor, show_emails);
+    let invitations = data.invitations.into_iter().map(invitation_row).collect();
 
-    let mut invitations = Vec::new();
-    let mut grantable_groups = Vec::new();
-    if manage {
-        invitations = invitation_rows(conn, row.id).await?;
-        // Q-13: admins may grant any group, others their own; never the team.
-        grantable_groups = sqlx::query_scalar!(
-            "SELECT name FROM oidc_group
-             WHERE id <> $1 AND ($2 OR id = ANY($3)) ORDER BY name LIMIT 500",
-            row.project_team_id,
-            actor.is_admin,
-            &actor.group_ids
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-    }
-
-    Ok(Panel {
+    Panel {
         advisory_id: row.advisory_id.clone(),
         manage,
         owners,
         collaborators,
         viewers,
         invitations,
-        grantable_groups,
+        grantable_groups: data.grantable_groups,
         review_since: row.access_review_required_at.filter(|_| manage).map(when),
         ..Panel::default()
-    })
+    }
 }
 
 /// Collaborators and viewers from the grants, sorted; explicit grants to the
 /// project's team group are hidden (50-web-ui §9).
-async fn grant_rows(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    row: &AdvisoryRow,
-    show_emails: bool,
-) -> Result<(Vec<Row>, Vec<Row>), sqlx::Error> {
-    let grants = sqlx::query!(
-        r#"SELECT g.id AS "id!", g.principal_type AS "principal_type!",
-                  g.principal_id AS "principal_id!", g.permission AS "permission!",
-                  u.email AS "email?", u.display_name AS "display_name?", og.name AS "group_name?"
-           FROM access_grant g
-           LEFT JOIN app_user u ON g.principal_type = 'user' AND u.id = g.principal_id
-           LEFT JOIN oidc_group og ON g.principal_type = 'group' AND og.id = g.principal_id
-           WHERE g.advisory_id = $1
-             AND NOT (g.principal_type = 'group' AND g.principal_id = $2)"#,
-        row.id,
-        row.project_team_id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+fn grant_rows(grants: Vec<GrantRow>, actor: &Actor, show_emails: bool) -> (Vec<Row>, Vec<Row>) {
     let (mut collaborators, mut viewers) = (Vec::new(), Vec::new());
     for g in grants {
         let is_group = g.principal_type == "group";
@@ -266,21 +277,12 @@ async fn grant_rows(
     for bucket in [&mut collaborators, &mut viewers] {
         bucket.sort_by_key(|r| (r.is_group, r.label.to_lowercase()));
     }
-    Ok((collaborators, viewers))
+    (collaborators, viewers)
 }
 
-/// The open invitations, expired ones included (an owner may revoke them).
-async fn invitation_rows(conn: &mut PgConnection, advisory: i64) -> Result<Vec<Row>, sqlx::Error> {
-    Ok(sqlx::query!(
-        r#"SELECT id, email, permission, expires_at, expires_at <= now() AS "expired!"
-               FROM pending_invitation WHERE advisory_id = $1 AND redeemed_at IS NULL
-               ORDER BY lower(email)"#,
-        advisory
-    )
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .map(|i| Row {
+/// An open invitation's line; expired ones stay until revoked.
+fn invitation_row(i: InvitationRow) -> Row {
+    Row {
         label: i.email,
         email: String::new(),
         why: "access-why-invited",
@@ -292,6 +294,5 @@ async fn invitation_rows(conn: &mut PgConnection, advisory: i64) -> Result<Vec<R
             .as_str(),
         expires: when(i.expires_at),
         expired: i.expired,
-    })
-    .collect())
+    }
 }

@@ -11,6 +11,7 @@ pub mod form;
 pub mod id;
 pub mod list;
 pub mod pages;
+pub mod panels;
 pub mod projects;
 pub mod repo;
 pub mod service;

@@ -320,6 +320,16 @@ pub struct CweView {
     pub name: &'static str,
 }
 
+/// A version as `advisories::panels` reads it.
+#[derive(Debug, Deserialize)]
+pub struct VersionRow {
+    version: i32,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    display_name: Option<String>,
+    email: Option<String>,
+}
+
 pub struct VersionItem {
     pub version: i32,
     pub when: String,
@@ -418,17 +428,7 @@ pub async fn detail(
     let role = perm::role(Some(actor), &facts).ok_or(AppError::NotFound)?;
     let activity =
         crate::comments::timeline::load(&mut tx, &ctx, actor, &row, &facts, role).await?;
-    let versions = sqlx::query!(
-        r#"SELECT v.version, v.created_at, u.display_name AS "display_name?", u.email AS "email?"
-           FROM advisory_version v LEFT JOIN app_user u ON u.id = v.editor_id
-           WHERE v.advisory_id = $1 ORDER BY v.version DESC"#,
-        row.id
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let access =
-        crate::access::panel::load(&mut tx, &state.config.oidc.admin_group, actor, &row, &facts)
-            .await?;
+    let panels = super::panels::PanelData::fetch(&mut tx, actor, &row, &facts).await?;
     let notifications = if facts.state == perm::State::Triage {
         None
     } else {
@@ -442,11 +442,19 @@ pub async fn detail(
             .await?,
         )
     };
-    let workflow = super::workflow::panel::load(&mut tx, actor, &row, &facts).await?;
+    let workflow =
+        super::workflow::panel::load(&mut tx, actor, &row, &facts, panels.workflow).await?;
     let triage = super::workflow::triage_panel::load(&mut tx, actor, &row, &facts).await?;
-    let review = crate::review::panel::load(&mut tx, actor, &row, &facts).await?;
-    let cve = crate::cve::panel::load(&mut tx, actor, &row, &facts).await?;
-    let publication = crate::publication::panel::load(&mut tx, actor, &row, &facts).await?;
+    let review = crate::review::panel::build(actor, &row, &facts, panels.review);
+    let cve = crate::cve::panel::build(actor, &row, &facts, panels.cve);
+    let publication = crate::publication::panel::build(actor, &row, &facts, panels.publication);
+    let access = crate::access::panel::build(
+        &state.config.oidc.admin_group,
+        actor,
+        &row,
+        &facts,
+        panels.access,
+    );
     record_visit(&mut tx, &state, actor.user_id, row.id, &origin).await?;
     tx.commit().await?;
 
@@ -480,7 +488,8 @@ pub async fn detail(
             })
             .collect(),
         activity,
-        versions: versions
+        versions: panels
+            .versions
             .into_iter()
             .map(|v| VersionItem {
                 version: v.version,

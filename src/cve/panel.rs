@@ -10,11 +10,12 @@ use super::service;
 use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, State};
 use crate::access::privacy::user_label;
 use crate::advisories::pages::{iso, when};
+use crate::advisories::panels::PanelData;
 use crate::advisories::repo::AdvisoryRow;
 use crate::web::routes;
 
 /// Requests shown in the history, newest first.
-const HISTORY_LIMIT: i64 = 50;
+pub const HISTORY_LIMIT: i64 = 50;
 
 /// One CVE request as the panel shows it.
 #[derive(Clone, Debug)]
@@ -123,12 +124,16 @@ impl Panel {
     }
 }
 
-struct TaskRow {
+/// A CVE request as `advisories::panels` reads it.
+#[derive(Debug, serde::Deserialize)]
+pub struct CveRow {
     id: i64,
     status: String,
     cve_id: String,
     notes: String,
+    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     finished_at: Option<OffsetDateTime>,
     requested_by: Option<i64>,
     requester_name: Option<String>,
@@ -138,13 +143,19 @@ struct TaskRow {
     assignee_email: Option<String>,
 }
 
-/// Loads the panel for `actor` (one statement; none in triage).
+/// Loads the panel for `actor`.
 pub async fn load(
     conn: &mut PgConnection,
     actor: &Actor,
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
 ) -> Result<Panel, sqlx::Error> {
+    let data = PanelData::fetch(conn, actor, row, facts).await?;
+    Ok(build(actor, row, facts, data.cve))
+}
+
+/// The panel for `actor` from the advisory's CVE requests (none in triage).
+pub fn build(actor: &Actor, row: &AdvisoryRow, facts: &AdvisoryFacts, tasks: Vec<CveRow>) -> Panel {
     let mut panel = Panel {
         advisory_id: row.advisory_id.clone(),
         applicable: facts.state != State::Triage,
@@ -154,31 +165,8 @@ pub async fn load(
         ..Panel::default()
     };
     if !panel.applicable {
-        return Ok(panel);
+        return panel;
     }
-    let tasks = sqlx::query_as!(
-        TaskRow,
-        // Rejection notes are public (20-lifecycle §2.3), and so is the
-        // dismissal or withdrawal reason a cancellation carries; a
-        // reservation's notes may be an admin's orphan-registry resolution
-        // notes, which are never shown, so they do not leave the database.
-        r#"SELECT t.id, t.status, t.cve_id,
-                  CASE WHEN t.status IN ('rejected', 'cancelled') THEN t.notes ELSE '' END
-                      AS "notes!",
-                  t.created_at, t.finished_at,
-                  t.requested_by, r.display_name AS "requester_name?", r.email AS "requester_email?",
-                  t.assignee, s.display_name AS "assignee_name?", s.email AS "assignee_email?"
-           FROM cve_request_task t
-           LEFT JOIN app_user r ON r.id = t.requested_by
-           LEFT JOIN app_user s ON s.id = t.assignee
-           WHERE t.advisory_id = $1
-           ORDER BY (t.status = 'queued') DESC, t.created_at DESC, t.id DESC
-           LIMIT $2"#,
-        row.id,
-        HISTORY_LIMIT
-    )
-    .fetch_all(conn)
-    .await?;
     let show_emails = perm::can_see_user_emails(Some(actor), facts);
     let label = |id: Option<i64>, name: Option<String>, email: Option<String>| match (name, email) {
         (Some(name), Some(email)) => {
@@ -210,7 +198,7 @@ pub async fn load(
     panel.can_unassign = perm::can_unassign_cve(actor) && !panel.assigned.is_empty();
     panel.can_unban = perm::can_review(actor) && panel.banned;
     panel.hint = hint(&panel, facts.state);
-    Ok(panel)
+    panel
 }
 
 /// The request state of 50-web-ui §6.2 (`assigned`, `banned`, `pending`,

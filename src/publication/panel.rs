@@ -16,11 +16,12 @@ use crate::access::permissions::{
 };
 use crate::access::privacy::user_label;
 use crate::advisories::pages::{iso, when};
+use crate::advisories::panels::PanelData;
 use crate::advisories::repo::AdvisoryRow;
 use crate::web::routes;
 
 /// Runs shown in the history, newest first.
-const HISTORY_LIMIT: i64 = 10;
+pub const HISTORY_LIMIT: i64 = 10;
 
 /// The document kinds, in the order the card lists them.
 pub const KINDS: [&str; 3] = ["osv", "csaf", "cve"];
@@ -150,20 +151,23 @@ impl Panel {
     }
 }
 
-struct TaskRow {
+/// A publication run as `advisories::panels` reads it.
+#[derive(Debug, serde::Deserialize)]
+pub struct PublicationRow {
     id: i64,
     status: String,
     attempts: i32,
     last_error: String,
     commit_sha: String,
+    #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     finished_at: Option<OffsetDateTime>,
     version: i32,
     enqueued_by: Option<i64>,
     enqueuer_name: Option<String>,
     enqueuer_email: Option<String>,
     kinds: Vec<String>,
-    latest_version: i32,
 }
 
 /// The hint of 50-web-ui §6.3 for the advisory as it is.
@@ -194,40 +198,28 @@ fn hint(facts: &AdvisoryFacts, republish_required: bool, latest: Option<&str>) -
     }
 }
 
-/// Loads the card for `actor` (one statement).
+/// Loads the card for `actor`.
 pub async fn load(
     conn: &mut PgConnection,
     actor: &Actor,
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
 ) -> Result<Panel, sqlx::Error> {
+    let data = PanelData::fetch(conn, actor, row, facts).await?;
+    Ok(build(actor, row, facts, data.publication))
+}
+
+/// The card for `actor` from the advisory's publication runs, newest first
+/// (their error text is empty unless the caller owns the advisory).
+pub fn build(
+    actor: &Actor,
+    row: &AdvisoryRow,
+    facts: &AdvisoryFacts,
+    tasks: Vec<PublicationRow>,
+) -> Panel {
     let me = Some(actor);
     let show_errors = perm::role(me, facts) == Some(Role::Owner);
-    let tasks = sqlx::query_as!(
-        TaskRow,
-        // The error text does not leave the database for non-owners.
-        r#"SELECT t.id, t.status, t.attempts,
-                  CASE WHEN $3 THEN t.last_error ELSE '' END AS "last_error!",
-                  t.commit_sha, t.created_at, t.finished_at, v.version,
-                  t.enqueued_by, u.display_name AS "enqueuer_name?", u.email AS "enqueuer_email?",
-                  ARRAY(SELECT a.kind FROM publication_artifact a WHERE a.task_id = t.id
-                        ORDER BY array_position(ARRAY['osv', 'csaf', 'cve'], a.kind)) AS "kinds!",
-                  (SELECT max(l.version) FROM advisory_version l
-                   WHERE l.advisory_id = t.advisory_id) AS "latest_version!"
-           FROM publication_task t
-           JOIN advisory_version v ON v.id = t.version_id
-           LEFT JOIN app_user u ON u.id = t.enqueued_by
-           WHERE t.advisory_id = $1
-           ORDER BY t.created_at DESC, t.id DESC
-           LIMIT $2"#,
-        row.id,
-        HISTORY_LIMIT,
-        show_errors
-    )
-    .fetch_all(conn)
-    .await?;
     let show_emails = perm::can_see_user_emails(me, facts);
-    let latest_version = tasks.first().map_or(0, |t| t.latest_version);
     let runs: Vec<RunView> = tasks
         .into_iter()
         .map(|t| RunView {
@@ -259,7 +251,7 @@ pub async fn load(
         State::Published if may_publish && row.republish_required => Some("publication-republish"),
         _ => None,
     };
-    Ok(Panel {
+    Panel {
         advisory_id: row.advisory_id.clone(),
         republish_required: row.republish_required,
         hint: hint(facts, row.republish_required, latest),
@@ -268,8 +260,8 @@ pub async fn load(
         show_errors,
         publish_label,
         runs,
-        latest_version,
-    })
+        latest_version: row.latest_version,
+    }
 }
 
 /// The catalogue key of the link to a stored document's preview.

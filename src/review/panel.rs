@@ -4,7 +4,6 @@
 //! the caller may take, each shown only when its predicate holds (the
 //! services check again under the row lock, INV-AUTH-1). One statement.
 
-use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Kind, ReviewStatus, State};
@@ -111,13 +110,17 @@ fn hint_key(facts: &AdvisoryFacts) -> &'static str {
     }
 }
 
-struct Tasks {
+/// The open review and the last decision, as `advisories::panels` reads them.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReviewRow {
     open_version: Option<i32>,
+    #[serde(with = "time::serde::rfc3339::option")]
     open_at: Option<OffsetDateTime>,
     submitter_id: Option<i64>,
     submitter_name: Option<String>,
     submitter_email: Option<String>,
     decided_status: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     decided_at: Option<OffsetDateTime>,
     decision_notes: Option<String>,
     reviewer_id: Option<i64>,
@@ -125,13 +128,8 @@ struct Tasks {
     reviewer_email: Option<String>,
 }
 
-/// The card for `actor` on `row`.
-pub async fn load(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    row: &AdvisoryRow,
-    facts: &AdvisoryFacts,
-) -> Result<Panel, sqlx::Error> {
+/// The card for `actor` on `row`, from its review tasks.
+pub fn build(actor: &Actor, row: &AdvisoryRow, facts: &AdvisoryFacts, tasks: ReviewRow) -> Panel {
     let mut panel = Panel {
         shown: facts.kind == Kind::Native,
         public_id: row.advisory_id.clone(),
@@ -146,34 +144,10 @@ pub async fn load(
         can_revoke: false,
         can_reopen: false,
     };
-    // Triage reports have never been reviewed; nothing to read.
+    // Triage reports have never been reviewed; nothing to show.
     if !panel.shown || facts.state == State::Triage {
-        return Ok(panel);
+        return panel;
     }
-    let tasks = sqlx::query_as!(
-        Tasks,
-        r#"SELECT ov.version AS "open_version?", o.created_at AS "open_at?",
-                  su.id AS "submitter_id?", su.display_name AS "submitter_name?",
-                  su.email AS "submitter_email?",
-                  d.status AS "decided_status?", d.decided_at AS "decided_at?",
-                  d.decision_notes AS "decision_notes?",
-                  ru.id AS "reviewer_id?", ru.display_name AS "reviewer_name?",
-                  ru.email AS "reviewer_email?"
-           FROM (SELECT $1::bigint AS advisory_id) a
-           LEFT JOIN review_task o ON o.advisory_id = a.advisory_id AND o.status = 'open'
-           LEFT JOIN advisory_version ov ON ov.id = o.version_id
-           LEFT JOIN app_user su ON su.id = o.submitted_by
-           LEFT JOIN LATERAL (
-               SELECT t.status, t.decided_at, t.decision_notes, t.reviewer
-               FROM review_task t
-               WHERE t.advisory_id = a.advisory_id AND t.status IN ('approved', 'changes_requested')
-               ORDER BY t.decided_at DESC, t.id DESC LIMIT 1
-           ) d ON true
-           LEFT JOIN app_user ru ON ru.id = d.reviewer"#,
-        row.id
-    )
-    .fetch_one(conn)
-    .await?;
     let show_emails = perm::can_see_user_emails(Some(actor), facts);
     // Everyone sees their own address (INV-PRIVACY-4).
     let label = |id: Option<i64>, name: Option<String>, email: Option<String>| match email {
@@ -216,5 +190,5 @@ pub async fn load(
     panel.can_decide = perm::can_review(who) && panel.open.is_some();
     panel.can_revoke = perm::can_revoke_approval(who, facts);
     panel.can_reopen = perm::can_reopen_review(who, facts);
-    Ok(panel)
+    panel
 }

@@ -323,13 +323,18 @@ pub fn pick_target_form(
     }
 }
 
-struct Row {
+/// The workflow columns, the requesters and the last publication run, as
+/// `advisories::panels` reads them.
+#[derive(Debug, serde::Deserialize)]
+pub struct WorkflowRow {
     dismissed_reason: String,
+    #[serde(with = "time::serde::rfc3339::option")]
     withdrawal_requested_at: Option<time::OffsetDateTime>,
     withdrawal_request_note: String,
     withdrawal_by_id: Option<i64>,
     withdrawal_by_name: Option<String>,
     withdrawal_by_email: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
     reassignment_requested_at: Option<time::OffsetDateTime>,
     reassignment_request_note: String,
     reassignment_by_id: Option<i64>,
@@ -342,14 +347,14 @@ struct Row {
     last_task_status: Option<String>,
 }
 
-/// The panel of `row` for `actor`.
+/// The panel of `row` for `actor`, from its workflow row.
 pub async fn load(
     conn: &mut PgConnection,
     actor: &Actor,
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
+    r: WorkflowRow,
 ) -> Result<Panel, sqlx::Error> {
-    let r = fetch(conn, row.id).await?;
     let suggested = match (
         r.suggested_id,
         r.suggested_slug.clone(),
@@ -407,38 +412,13 @@ pub async fn load(
     Ok(panel)
 }
 
-/// The workflow columns, the requesters and the last publication run.
-async fn fetch(conn: &mut PgConnection, advisory_id: i64) -> Result<Row, sqlx::Error> {
-    sqlx::query_as!(
-        Row,
-        r#"SELECT a.dismissed_reason, a.withdrawal_requested_at, a.withdrawal_request_note,
-                  wu.id AS "withdrawal_by_id?", wu.display_name AS "withdrawal_by_name?",
-                  wu.email AS "withdrawal_by_email?",
-                  a.reassignment_requested_at, a.reassignment_request_note,
-                  ru.id AS "reassignment_by_id?", ru.display_name AS "reassignment_by_name?",
-                  ru.email AS "reassignment_by_email?",
-                  sp.id AS "suggested_id?", sp.slug AS "suggested_slug?", sp.name AS "suggested_name?",
-                  sp.security_team_id AS "suggested_team?",
-                  (SELECT t.status FROM publication_task t WHERE t.advisory_id = a.id
-                   ORDER BY t.id DESC LIMIT 1) AS last_task_status
-           FROM advisory a
-           LEFT JOIN app_user wu ON wu.id = a.withdrawal_requested_by
-           LEFT JOIN app_user ru ON ru.id = a.reassignment_requested_by
-           LEFT JOIN project sp ON sp.id = a.reassignment_suggested_project_id
-           WHERE a.id = $1"#,
-        advisory_id
-    )
-    .fetch_one(conn)
-    .await
-}
-
 /// The pending requests, with the actions each offers the caller.
 fn banners(
     panel: &mut Panel,
     actor: &Actor,
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
-    r: Row,
+    r: WorkflowRow,
     suggested: Option<ProjectInfo>,
     projects: &[(String, String)],
 ) {

@@ -1,0 +1,62 @@
+//! What the advisory page's panels read, in one statement
+//! (`sql/panels.sql`): the page takes every part of it, and a panel's own
+//! refresh takes its part, so there is one source for each panel's rows and
+//! a view costs one round trip for all of them (docs/performance.md).
+
+use sqlx::PgConnection;
+use sqlx::types::Json;
+
+use super::repo::AdvisoryRow;
+use crate::access::panel::{AccessRows, GrantRow, InvitationRow};
+use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
+use crate::advisories::pages::VersionRow;
+use crate::advisories::workflow::panel::WorkflowRow;
+use crate::cve::panel::CveRow;
+use crate::publication::panel::PublicationRow;
+use crate::review::panel::ReviewRow;
+
+pub struct PanelData {
+    pub versions: Vec<VersionRow>,
+    pub workflow: WorkflowRow,
+    pub review: ReviewRow,
+    pub cve: Vec<CveRow>,
+    pub publication: Vec<PublicationRow>,
+    pub access: AccessRows,
+}
+
+impl PanelData {
+    /// Reads every panel's rows of `row` as `actor` may see them.
+    pub async fn fetch(
+        conn: &mut PgConnection,
+        actor: &Actor,
+        row: &AdvisoryRow,
+        facts: &AdvisoryFacts,
+    ) -> Result<PanelData, sqlx::Error> {
+        let me = Some(actor);
+        let r = sqlx::query_file!(
+            "src/advisories/sql/panels.sql",
+            row.id,
+            perm::role(me, facts) == Some(Role::Owner),
+            row.project_team_id,
+            perm::can_grant_access(me, facts),
+            actor.is_admin,
+            &actor.group_ids,
+            crate::cve::panel::HISTORY_LIMIT,
+            crate::publication::panel::HISTORY_LIMIT,
+        )
+        .fetch_one(conn)
+        .await?;
+        Ok(PanelData {
+            versions: r.versions.0,
+            workflow: r.workflow.0,
+            review: r.review.0,
+            cve: r.cve.0,
+            publication: r.publication.0,
+            access: AccessRows {
+                grants: r.grants.0,
+                invitations: r.invitations.0,
+                grantable_groups: r.grantable_groups,
+            },
+        })
+    }
+}

@@ -1,0 +1,107 @@
+-- What the advisory page's panels read, in one statement: the page and each
+-- panel's own refresh take their part from it (`advisories::panels`), so a
+-- view costs one round trip for all of them. $1 the advisory, $2 whether
+-- publication errors show (owners), $3 the project's team group (grants to
+-- it are not listed), $4 whether the caller manages access (invitations and
+-- grantable groups), $5 admin, $6 the caller's groups, $7 and $8 how many CVE
+-- requests and publication runs to list. Each list keeps its subquery's
+-- order.
+SELECT
+  (SELECT coalesce(json_agg(v), '[]')
+   FROM (SELECT v.version, v.created_at, u.display_name, u.email
+         FROM advisory_version v LEFT JOIN app_user u ON u.id = v.editor_id
+         WHERE v.advisory_id = $1 ORDER BY v.version DESC) v)
+    AS "versions!: Json<Vec<VersionRow>>",
+  -- The workflow columns, the requesters and the last publication run.
+  (SELECT to_json(w)
+   FROM (SELECT a.dismissed_reason, a.withdrawal_requested_at, a.withdrawal_request_note,
+                wu.id AS withdrawal_by_id, wu.display_name AS withdrawal_by_name,
+                wu.email AS withdrawal_by_email,
+                a.reassignment_requested_at, a.reassignment_request_note,
+                ru.id AS reassignment_by_id, ru.display_name AS reassignment_by_name,
+                ru.email AS reassignment_by_email,
+                sp.id AS suggested_id, sp.slug AS suggested_slug, sp.name AS suggested_name,
+                sp.security_team_id AS suggested_team,
+                (SELECT t.status FROM publication_task t WHERE t.advisory_id = a.id
+                 ORDER BY t.id DESC LIMIT 1) AS last_task_status
+         FROM advisory a
+         LEFT JOIN app_user wu ON wu.id = a.withdrawal_requested_by
+         LEFT JOIN app_user ru ON ru.id = a.reassignment_requested_by
+         LEFT JOIN project sp ON sp.id = a.reassignment_suggested_project_id
+         WHERE a.id = $1) w)
+    AS "workflow!: Json<WorkflowRow>",
+  -- The open review and the last decision.
+  (SELECT to_json(r)
+   FROM (SELECT ov.version AS open_version, o.created_at AS open_at,
+                su.id AS submitter_id, su.display_name AS submitter_name,
+                su.email AS submitter_email,
+                d.status AS decided_status, d.decided_at, d.decision_notes,
+                ru.id AS reviewer_id, ru.display_name AS reviewer_name,
+                ru.email AS reviewer_email
+         FROM (SELECT $1::bigint AS advisory_id) a
+         LEFT JOIN review_task o ON o.advisory_id = a.advisory_id AND o.status = 'open'
+         LEFT JOIN advisory_version ov ON ov.id = o.version_id
+         LEFT JOIN app_user su ON su.id = o.submitted_by
+         LEFT JOIN LATERAL (
+             SELECT t.status, t.decided_at, t.decision_notes, t.reviewer
+             FROM review_task t
+             WHERE t.advisory_id = a.advisory_id AND t.status IN ('approved', 'changes_requested')
+             ORDER BY t.decided_at DESC, t.id DESC LIMIT 1
+         ) d ON true
+         LEFT JOIN app_user ru ON ru.id = d.reviewer) r)
+    AS "review!: Json<ReviewRow>",
+  -- CVE requests, queued first. Rejection notes are public (20-lifecycle
+  -- §2.3), and so is the dismissal or withdrawal reason a cancellation
+  -- carries; a reservation's notes may be an admin's orphan-registry
+  -- resolution notes, which are never shown, so they do not leave the
+  -- database.
+  (SELECT coalesce(json_agg(t), '[]')
+   FROM (SELECT t.id, t.status, t.cve_id,
+                CASE WHEN t.status IN ('rejected', 'cancelled') THEN t.notes ELSE '' END AS notes,
+                t.created_at, t.finished_at,
+                t.requested_by, r.display_name AS requester_name, r.email AS requester_email,
+                t.assignee, s.display_name AS assignee_name, s.email AS assignee_email
+         FROM cve_request_task t
+         LEFT JOIN app_user r ON r.id = t.requested_by
+         LEFT JOIN app_user s ON s.id = t.assignee
+         WHERE t.advisory_id = $1
+         ORDER BY (t.status = 'queued') DESC, t.created_at DESC, t.id DESC
+         LIMIT $7) t)
+    AS "cve!: Json<Vec<CveRow>>",
+  -- Publication runs, newest first; the error text does not leave the
+  -- database for non-owners.
+  (SELECT coalesce(json_agg(t), '[]')
+   FROM (SELECT t.id, t.status, t.attempts,
+                CASE WHEN $2 THEN t.last_error ELSE '' END AS last_error,
+                t.commit_sha, t.created_at, t.finished_at, v.version,
+                t.enqueued_by, u.display_name AS enqueuer_name, u.email AS enqueuer_email,
+                ARRAY(SELECT a.kind FROM publication_artifact a WHERE a.task_id = t.id
+                      ORDER BY array_position(ARRAY['osv', 'csaf', 'cve'], a.kind)) AS kinds
+         FROM publication_task t
+         JOIN advisory_version v ON v.id = t.version_id
+         LEFT JOIN app_user u ON u.id = t.enqueued_by
+         WHERE t.advisory_id = $1
+         ORDER BY t.created_at DESC, t.id DESC
+         LIMIT $8) t)
+    AS "publication!: Json<Vec<PublicationRow>>",
+  -- Grants; explicit grants to the project's team group are hidden (50-web-ui §9).
+  (SELECT coalesce(json_agg(g), '[]')
+   FROM (SELECT g.id, g.principal_type, g.principal_id, g.permission,
+                u.email, u.display_name, og.name AS group_name
+         FROM access_grant g
+         LEFT JOIN app_user u ON g.principal_type = 'user' AND u.id = g.principal_id
+         LEFT JOIN oidc_group og ON g.principal_type = 'group' AND og.id = g.principal_id
+         WHERE g.advisory_id = $1
+           AND NOT (g.principal_type = 'group' AND g.principal_id = $3)) g)
+    AS "grants!: Json<Vec<GrantRow>>",
+  -- The open invitations, expired ones included (an owner may revoke them).
+  (SELECT coalesce(json_agg(i), '[]')
+   FROM (SELECT id, email, permission, expires_at, expires_at <= now() AS expired
+         FROM pending_invitation
+         WHERE $4 AND advisory_id = $1 AND redeemed_at IS NULL
+         ORDER BY lower(email)) i)
+    AS "invitations!: Json<Vec<InvitationRow>>",
+  -- Q-13: admins may grant any group, others their own; never the team.
+  array(SELECT name FROM oidc_group
+        WHERE $4 AND id <> $3 AND ($5 OR id = ANY($6)) ORDER BY name LIMIT 500)
+    AS "grantable_groups!"
