@@ -151,10 +151,7 @@ async fn prune_audit_deletes_old_rows_keeps_receipts_and_records_itself() {
     assert_eq!(metadata["via"], "cli");
 
     // The floor is the recorded cutoff; the advisory predates it.
-    let mut conn = pool.acquire().await.unwrap();
-    let floor = advisoryhub::ops::retention::pruning_floor(&mut conn)
-        .await
-        .unwrap()
+    let floor = advisoryhub::ops::retention::pruning_floor(&recorded_cutoffs(&pool).await)
         .expect("a pruning floor");
     let recorded = time::OffsetDateTime::parse(
         metadata["cutoff"].as_str().unwrap(),
@@ -826,11 +823,8 @@ async fn timelines_of_advisories_older_than_the_floor_say_events_were_pruned() {
     let page = bob.get(&page_url).await;
     assert!(page.body.contains(marker), "{}", page.body);
 
-    let mut conn = site.db.pool.acquire().await.unwrap();
-    let floor = advisoryhub::ops::retention::pruning_floor(&mut conn)
-        .await
-        .unwrap()
-        .unwrap();
+    let floor =
+        advisoryhub::ops::retention::pruning_floor(&recorded_cutoffs(&site.db.pool).await).unwrap();
     assert!(floor > time::OffsetDateTime::now_utc());
 }
 
@@ -910,4 +904,14 @@ async fn a_prune_whose_record_fails_deletes_nothing() {
     assert_eq!(code, 1);
     assert!(err.contains("no record today"), "{err}");
     assert_eq!(count(pool, "SELECT count(*) FROM audit_log_entry").await, 1);
+}
+
+/// The cutoffs `prune-audit` recorded on the ledger.
+async fn recorded_cutoffs(pool: &sqlx::PgPool) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT metadata ->> 'cutoff' FROM audit_log_entry WHERE action = 'audit.pruned'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap()
 }

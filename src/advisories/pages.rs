@@ -426,22 +426,21 @@ pub async fn detail(
     let facts = row.facts().map_err(|e| AppError::Internal(Box::new(e)))?;
     // what the caller may not see does not exist for them.
     let role = perm::role(Some(actor), &facts).ok_or(AppError::NotFound)?;
-    let activity =
-        crate::comments::timeline::load(&mut tx, &ctx, actor, &row, &facts, role).await?;
     let panels = super::panels::PanelData::fetch(&mut tx, actor, &row, &facts).await?;
-    let notifications = if facts.state == perm::State::Triage {
-        None
-    } else {
-        Some(
-            crate::notifications::preferences::Panel::load(
-                &mut tx,
-                actor.user_id,
-                row.id,
-                &row.advisory_id,
-            )
-            .await?,
-        )
-    };
+    let activity = crate::comments::timeline::load(
+        &mut tx,
+        &ctx,
+        actor,
+        &row,
+        &facts,
+        role,
+        panels.events,
+        &panels.pruned_before,
+    )
+    .await?;
+    let notifications = (facts.state != perm::State::Triage).then(|| {
+        crate::notifications::preferences::Panel::from_row(&row.advisory_id, panels.notifications)
+    });
     let workflow =
         super::workflow::panel::load(&mut tx, actor, &row, &facts, panels.workflow).await?;
     let triage = super::workflow::triage_panel::load(&mut tx, actor, &row, &facts).await?;

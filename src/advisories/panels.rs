@@ -11,7 +11,10 @@ use crate::access::panel::{AccessRows, GrantRow, InvitationRow};
 use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
 use crate::advisories::pages::VersionRow;
 use crate::advisories::workflow::panel::WorkflowRow;
+use crate::audit::catalogue::Action;
+use crate::comments::timeline::EventRow;
 use crate::cve::panel::CveRow;
+use crate::notifications::preferences::NotificationRow;
 use crate::publication::panel::PublicationRow;
 use crate::review::panel::ReviewRow;
 
@@ -22,6 +25,10 @@ pub struct PanelData {
     pub cve: Vec<CveRow>,
     pub publication: Vec<PublicationRow>,
     pub access: AccessRows,
+    pub notifications: NotificationRow,
+    /// The timeline's ledger events and the cutoffs of prunes.
+    pub events: Vec<EventRow>,
+    pub pruned_before: Vec<String>,
 }
 
 impl PanelData {
@@ -33,16 +40,24 @@ impl PanelData {
         facts: &AdvisoryFacts,
     ) -> Result<PanelData, sqlx::Error> {
         let me = Some(actor);
+        let role = perm::role(me, facts);
+        let timeline_actions: Vec<String> = role
+            .into_iter()
+            .flat_map(Action::visible_on_timeline)
+            .map(|a| a.as_str().to_owned())
+            .collect();
         let r = sqlx::query_file!(
             "src/advisories/sql/panels.sql",
             row.id,
-            perm::role(me, facts) == Some(Role::Owner),
+            role == Some(Role::Owner),
             row.project_team_id,
             perm::can_grant_access(me, facts),
             actor.is_admin,
             &actor.group_ids,
             crate::cve::panel::HISTORY_LIMIT,
             crate::publication::panel::HISTORY_LIMIT,
+            actor.user_id,
+            &timeline_actions,
         )
         .fetch_one(conn)
         .await?;
@@ -57,6 +72,9 @@ impl PanelData {
                 invitations: r.invitations.0,
                 grantable_groups: r.grantable_groups,
             },
+            notifications: r.notifications.0,
+            events: r.events.0,
+            pruned_before: r.pruned_before,
         })
     }
 }

@@ -18,6 +18,7 @@ use crate::access::permissions::{self as perm, AdvisoryFacts};
 use crate::advisories::caller::{Caller, checked_id};
 use crate::advisories::pages;
 use crate::advisories::pages::{DiffLine, diff_lines};
+use crate::advisories::panels::PanelData;
 use crate::advisories::service::ServiceError;
 use crate::audit::access_log::RequestOrigin;
 use crate::auth::session_error;
@@ -82,7 +83,18 @@ async fn activity(
     let mut tx = caller.begin(state).await?;
     let (row, facts) = caller.visible(&mut tx, public_id).await?;
     let role = perm::role(Some(&caller.actor), &facts).ok_or(AppError::NotFound)?;
-    let activity = timeline::load(&mut tx, ctx, &caller.actor, &row, &facts, role).await?;
+    let data = PanelData::fetch(&mut tx, &caller.actor, &row, &facts).await?;
+    let activity = timeline::load(
+        &mut tx,
+        ctx,
+        &caller.actor,
+        &row,
+        &facts,
+        role,
+        data.events,
+        &data.pruned_before,
+    )
+    .await?;
     tx.commit().await?;
     Ok((activity, row.summary))
 }

@@ -13,7 +13,6 @@ use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
 use crate::access::privacy::{mask_email, user_label};
 use crate::advisories::pages::{iso, when};
 use crate::advisories::repo::AdvisoryRow;
-use crate::audit::catalogue::Action;
 use crate::web::context::PageContext;
 use crate::web::markdown::{self, SanitizedHtml};
 use crate::web::routes;
@@ -170,7 +169,22 @@ pub fn comment_item(
     }
 }
 
-/// The merged activity of `row` for `actor`, whose role on it is `role`.
+/// A ledger event of the timeline as `advisories::panels` reads it.
+#[derive(Debug, serde::Deserialize)]
+pub struct EventRow {
+    action: String,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    previous_value: Option<Value>,
+    new_value: Option<Value>,
+    metadata: Value,
+    actor_id: Option<i64>,
+    display_name: Option<String>,
+    email: Option<String>,
+}
+
+/// The merged activity of `row` for `actor`, whose role on it is `role`:
+/// its comments, and the ledger events and prune cutoffs `panels` read.
 pub async fn load(
     conn: &mut PgConnection,
     ctx: &PageContext,
@@ -178,29 +192,11 @@ pub async fn load(
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
     role: Role,
+    events: Vec<EventRow>,
+    pruned_before: &[String],
 ) -> Result<Activity, sqlx::Error> {
     let internal = perm::can_see_internal_comment(Some(actor), facts);
     let show_emails = perm::can_see_user_emails(Some(actor), facts);
-    let visible: Vec<String> = Action::visible_on_timeline(role)
-        .map(|a| a.as_str().to_owned())
-        .collect();
-    let events = sqlx::query!(
-        r#"SELECT * FROM (
-               SELECT e.id, e.action, e.created_at, e.previous_value, e.new_value, e.metadata,
-                      e.actor_id, u.display_name AS "display_name?", u.email AS "email?"
-               FROM audit_log_entry e LEFT JOIN app_user u ON u.id = e.actor_id
-               WHERE e.advisory_id = $1 AND e.action = ANY($2)
-                 AND NOT coalesce((e.metadata ->> 'narrated')::boolean, false)
-                 -- §19.3: a cleared reassignment request shows only when withdrawn.
-                 AND (e.action <> 'advisory.reassignment_request_cleared'
-                      OR e.metadata ->> 'cause' = 'withdrawn')
-               ORDER BY e.created_at DESC, e.id DESC LIMIT 200) recent
-           ORDER BY created_at, id"#,
-        row.id,
-        &visible
-    )
-    .fetch_all(&mut *conn)
-    .await?;
     let comments = comments(conn, row.id, internal).await?;
 
     let mut timed: Vec<(OffsetDateTime, u8, Item)> = Vec::new();
@@ -239,7 +235,7 @@ pub async fn load(
     // Stable: within a kind, the queries' order stands.
     timed.sort_by_key(|(at, kind, _)| (*at, *kind));
     // retention marker (20 §19.7): events before a prune's cutoff may be gone.
-    if let Some(floor) = crate::ops::retention::pruning_floor(conn).await?
+    if let Some(floor) = crate::ops::retention::pruning_floor(pruned_before)
         && row.created_at < floor
     {
         let marker = EventItem {

@@ -16,6 +16,7 @@ use tower_sessions::Session;
 
 use crate::access::permissions as perm;
 use crate::advisories::caller::Caller;
+use crate::advisories::panels::PanelData;
 use crate::advisories::repo;
 use crate::advisories::service::{Ctx, ServiceError};
 use crate::audit::access_log::RequestOrigin;
@@ -351,41 +352,33 @@ pub struct Panel {
     pub preset: Preset,
 }
 
+/// The caller's override on an advisory (unset fields inherit) and their
+/// defaults, as `advisories::panels` reads them.
+#[derive(Debug, serde::Deserialize)]
+pub struct NotificationRow {
+    o_submitted: Option<bool>,
+    o_published: Option<bool>,
+    o_export: Option<bool>,
+    o_comments: String,
+    created: bool,
+    triage: bool,
+    submitted: bool,
+    published: bool,
+    export: bool,
+    comments: String,
+}
+
 impl Panel {
-    /// The caller's override on the advisory and their defaults, in one
-    /// statement (the detail page loads it on every view).
-    pub async fn load(
-        conn: &mut PgConnection,
-        user: i64,
-        advisory: i64,
-        public_id: &str,
-    ) -> Result<Panel, sqlx::Error> {
-        let r = sqlx::query!(
-            r#"SELECT o.on_advisory_submitted_for_review AS o_submitted,
-                      o.on_advisory_published AS o_published,
-                      o.on_publication_export_status AS o_export,
-                      coalesce(o.comments_level, '') AS "o_comments!",
-                      coalesce(p.on_advisory_created, true) AS "created!",
-                      coalesce(p.on_triage_event, true) AS "triage!",
-                      coalesce(p.on_advisory_submitted_for_review, true) AS "submitted!",
-                      coalesce(p.on_advisory_published, true) AS "published!",
-                      coalesce(p.on_publication_export_status, true) AS "export!",
-                      coalesce(p.comments_level, 'mentioned') AS "comments!"
-               FROM (SELECT 1) one
-               LEFT JOIN advisory_notification_override o ON o.user_id = $1 AND o.advisory_id = $2
-               LEFT JOIN notification_preference p ON p.user_id = $1"#,
-            user,
-            advisory
-        )
-        .fetch_one(conn)
-        .await?;
+    /// The panel from the caller's override on the advisory and their
+    /// defaults, as `advisories::panels` reads them.
+    pub fn from_row(public_id: &str, r: NotificationRow) -> Panel {
         let stored = Override {
             on_advisory_submitted_for_review: r.o_submitted,
             on_advisory_published: r.o_published,
             on_publication_export_status: r.o_export,
             comments_all: comments_override(&r.o_comments),
         };
-        Ok(Panel {
+        Panel {
             advisory_id: public_id.to_owned(),
             preset: Preset::of(&stored),
             stored,
@@ -397,7 +390,7 @@ impl Panel {
                 on_publication_export_status: r.export,
                 comments_all: r.comments == "all",
             },
-        })
+        }
     }
 
     pub fn action(&self) -> String {
@@ -498,7 +491,8 @@ async fn visible_panel(state: &AppState, caller: &Caller, raw_id: &str) -> Resul
     if !perm::can_override_advisory_notifications(Some(&caller.actor), &facts) {
         return Err(AppError::NotFound);
     }
-    let panel = Panel::load(&mut tx, caller.actor.user_id, row.id, &row.advisory_id).await?;
+    let data = PanelData::fetch(&mut tx, &caller.actor, &row, &facts).await?;
+    let panel = Panel::from_row(&row.advisory_id, data.notifications);
     tx.commit().await?;
     Ok(panel)
 }

@@ -68,19 +68,14 @@ pub async fn open_bypass(conn: &mut PgConnection) -> Result<(), RetentionError> 
     Ok(())
 }
 
-/// The most aggressive cutoff any `prune-audit` recorded: events before it
-/// may be missing, which timelines say (20-lifecycle §19.7).
-pub async fn pruning_floor(conn: &mut PgConnection) -> Result<Option<OffsetDateTime>, sqlx::Error> {
-    let cutoffs = sqlx::query_scalar!(
-        "SELECT metadata ->> 'cutoff' FROM audit_log_entry WHERE action = 'audit.pruned'"
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(cutoffs
-        .into_iter()
-        .flatten()
-        .filter_map(|c| OffsetDateTime::parse(&c, &Rfc3339).ok())
-        .max())
+/// The most aggressive of the cutoffs `prune-audit` recorded (the
+/// `cutoff` of each `audit.pruned` entry): events before it may be missing,
+/// which timelines say (20-lifecycle §19.7).
+pub fn pruning_floor(cutoffs: &[String]) -> Option<OffsetDateTime> {
+    cutoffs
+        .iter()
+        .filter_map(|c| OffsetDateTime::parse(c, &Rfc3339).ok())
+        .max()
 }
 
 /// What `prune-audit` did, or with `dry_run` would do.

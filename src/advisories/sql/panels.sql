@@ -4,7 +4,8 @@
 -- publication errors show (owners), $3 the project's team group (grants to
 -- it are not listed), $4 whether the caller manages access (invitations and
 -- grantable groups), $5 admin, $6 the caller's groups, $7 and $8 how many CVE
--- requests and publication runs to list. Each list keeps its subquery's
+-- requests and publication runs to list, $9 the caller, $10 the ledger
+-- actions their role shows on the timeline. Each list keeps its subquery's
 -- order.
 SELECT
   (SELECT coalesce(json_agg(v), '[]')
@@ -104,4 +105,36 @@ SELECT
   -- Q-13: admins may grant any group, others their own; never the team.
   array(SELECT name FROM oidc_group
         WHERE $4 AND id <> $3 AND ($5 OR id = ANY($6)) ORDER BY name LIMIT 500)
-    AS "grantable_groups!"
+    AS "grantable_groups!",
+  -- The caller's notification override on the advisory and their defaults.
+  (SELECT to_json(n)
+   FROM (SELECT o.on_advisory_submitted_for_review AS o_submitted,
+                o.on_advisory_published AS o_published,
+                o.on_publication_export_status AS o_export,
+                coalesce(o.comments_level, '') AS o_comments,
+                coalesce(p.on_advisory_created, true) AS created,
+                coalesce(p.on_triage_event, true) AS triage,
+                coalesce(p.on_advisory_submitted_for_review, true) AS submitted,
+                coalesce(p.on_advisory_published, true) AS published,
+                coalesce(p.on_publication_export_status, true) AS export,
+                coalesce(p.comments_level, 'mentioned') AS comments
+         FROM (SELECT 1) one
+         LEFT JOIN advisory_notification_override o ON o.user_id = $9 AND o.advisory_id = $1
+         LEFT JOIN notification_preference p ON p.user_id = $9) n)
+    AS "notifications!: Json<NotificationRow>",
+  -- The timeline's ledger events: the 200 latest, oldest first.
+  (SELECT coalesce(json_agg(e ORDER BY e.created_at, e.id), '[]')
+   FROM (SELECT e.id, e.action, e.created_at, e.previous_value, e.new_value, e.metadata,
+                e.actor_id, u.display_name, u.email
+         FROM audit_log_entry e LEFT JOIN app_user u ON u.id = e.actor_id
+         WHERE e.advisory_id = $1 AND e.action = ANY($10)
+           AND NOT coalesce((e.metadata ->> 'narrated')::boolean, false)
+           -- §19.3: a cleared reassignment request shows only when withdrawn.
+           AND (e.action <> 'advisory.reassignment_request_cleared'
+                OR e.metadata ->> 'cause' = 'withdrawn')
+         ORDER BY e.created_at DESC, e.id DESC LIMIT 200) e)
+    AS "events!: Json<Vec<EventRow>>",
+  -- Where the ledger was pruned (20-lifecycle §19.7).
+  array(SELECT metadata ->> 'cutoff' FROM audit_log_entry
+        WHERE action = 'audit.pruned' AND metadata ->> 'cutoff' IS NOT NULL)
+    AS "pruned_before!"
