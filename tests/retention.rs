@@ -151,7 +151,7 @@ async fn prune_audit_deletes_old_rows_keeps_receipts_and_records_itself() {
     assert_eq!(metadata["via"], "cli");
 
     // The floor is the recorded cutoff; the advisory predates it.
-    let floor = advisoryhub::ops::retention::pruning_floor(&recorded_cutoffs(&pool).await)
+    let floor = advisoryhub::ops::retention::pruning_floor(&recorded_cutoffs(pool).await)
         .expect("a pruning floor");
     let recorded = time::OffsetDateTime::parse(
         metadata["cutoff"].as_str().unwrap(),

@@ -427,19 +427,11 @@ pub async fn detail(
     // what the caller may not see does not exist for them.
     let role = perm::role(Some(actor), &facts).ok_or(AppError::NotFound)?;
     let panels = super::panels::PanelData::fetch(&mut tx, actor, &row, &facts).await?;
-    let activity = crate::comments::timeline::load(
-        &mut tx,
-        &ctx,
-        actor,
-        &row,
-        &facts,
-        role,
-        panels.events,
-        &panels.pruned_before,
-    )
-    .await?;
+    let activity =
+        crate::comments::timeline::load(&mut tx, &ctx, actor, &row, &facts, role, panels.timeline)
+            .await?;
     let notifications = (facts.state != perm::State::Triage).then(|| {
-        crate::notifications::preferences::Panel::from_row(&row.advisory_id, panels.notifications)
+        crate::notifications::preferences::Panel::from_row(&row.advisory_id, &panels.notifications)
     });
     let workflow =
         super::workflow::panel::load(&mut tx, actor, &row, &facts, panels.workflow).await?;

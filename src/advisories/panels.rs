@@ -12,7 +12,7 @@ use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
 use crate::advisories::pages::VersionRow;
 use crate::advisories::workflow::panel::WorkflowRow;
 use crate::audit::catalogue::Action;
-use crate::comments::timeline::EventRow;
+use crate::comments::timeline::{EventRow, TimelineRows};
 use crate::cve::panel::CveRow;
 use crate::notifications::preferences::NotificationRow;
 use crate::publication::panel::PublicationRow;
@@ -26,9 +26,7 @@ pub struct PanelData {
     pub publication: Vec<PublicationRow>,
     pub access: AccessRows,
     pub notifications: NotificationRow,
-    /// The timeline's ledger events and the cutoffs of prunes.
-    pub events: Vec<EventRow>,
-    pub pruned_before: Vec<String>,
+    pub timeline: TimelineRows,
 }
 
 impl PanelData {
@@ -73,8 +71,10 @@ impl PanelData {
                 grantable_groups: r.grantable_groups,
             },
             notifications: r.notifications.0,
-            events: r.events.0,
-            pruned_before: r.pruned_before,
+            timeline: TimelineRows {
+                events: r.events.0,
+                pruned_before: r.pruned_before,
+            },
         })
     }
 }

@@ -91,8 +91,7 @@ async fn activity(
         &row,
         &facts,
         role,
-        data.events,
-        &data.pruned_before,
+        data.timeline,
     )
     .await?;
     tx.commit().await?;

@@ -183,8 +183,15 @@ pub struct EventRow {
     email: Option<String>,
 }
 
+/// The ledger's part of a timeline, as `advisories::panels` reads it.
+pub struct TimelineRows {
+    pub events: Vec<EventRow>,
+    /// The cutoffs of the ledger's prunes.
+    pub pruned_before: Vec<String>,
+}
+
 /// The merged activity of `row` for `actor`, whose role on it is `role`:
-/// its comments, and the ledger events and prune cutoffs `panels` read.
+/// its comments, and the ledger's events and prune cutoffs.
 pub async fn load(
     conn: &mut PgConnection,
     ctx: &PageContext,
@@ -192,8 +199,7 @@ pub async fn load(
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
     role: Role,
-    events: Vec<EventRow>,
-    pruned_before: &[String],
+    ledger: TimelineRows,
 ) -> Result<Activity, sqlx::Error> {
     let internal = perm::can_see_internal_comment(Some(actor), facts);
     let show_emails = perm::can_see_user_emails(Some(actor), facts);
@@ -204,7 +210,7 @@ pub async fn load(
         let item = comment_item(ctx, actor, facts, &row.advisory_id, comment, name, email);
         timed.push((comment.created_at, 0, Item::Comment(item)));
     }
-    for e in events {
+    for e in ledger.events {
         let who = match (e.display_name, e.email) {
             (Some(name), Some(email)) => user_label(
                 &name,
@@ -235,7 +241,7 @@ pub async fn load(
     // Stable: within a kind, the queries' order stands.
     timed.sort_by_key(|(at, kind, _)| (*at, *kind));
     // retention marker (20 §19.7): events before a prune's cutoff may be gone.
-    if let Some(floor) = crate::ops::retention::pruning_floor(pruned_before)
+    if let Some(floor) = crate::ops::retention::pruning_floor(&ledger.pruned_before)
         && row.created_at < floor
     {
         let marker = EventItem {

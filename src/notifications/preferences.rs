@@ -355,6 +355,10 @@ pub struct Panel {
 /// The caller's override on an advisory (unset fields inherit) and their
 /// defaults, as `advisories::panels` reads them.
 #[derive(Debug, serde::Deserialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one per notification setting"
+)]
 pub struct NotificationRow {
     o_submitted: Option<bool>,
     o_published: Option<bool>,
@@ -371,7 +375,7 @@ pub struct NotificationRow {
 impl Panel {
     /// The panel from the caller's override on the advisory and their
     /// defaults, as `advisories::panels` reads them.
-    pub fn from_row(public_id: &str, r: NotificationRow) -> Panel {
+    pub fn from_row(public_id: &str, r: &NotificationRow) -> Panel {
         let stored = Override {
             on_advisory_submitted_for_review: r.o_submitted,
             on_advisory_published: r.o_published,
@@ -492,7 +496,7 @@ async fn visible_panel(state: &AppState, caller: &Caller, raw_id: &str) -> Resul
         return Err(AppError::NotFound);
     }
     let data = PanelData::fetch(&mut tx, &caller.actor, &row, &facts).await?;
-    let panel = Panel::from_row(&row.advisory_id, data.notifications);
+    let panel = Panel::from_row(&row.advisory_id, &data.notifications);
     tx.commit().await?;
     Ok(panel)
 }
