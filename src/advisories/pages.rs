@@ -428,8 +428,7 @@ pub async fn detail(
     let role = perm::role(Some(actor), &facts).ok_or(AppError::NotFound)?;
     let panels = super::panels::PanelData::fetch(&mut tx, actor, &row, &facts).await?;
     let activity =
-        crate::comments::timeline::load(&mut tx, &ctx, actor, &row, &facts, role, panels.timeline)
-            .await?;
+        crate::comments::timeline::build(&ctx, actor, &row, &facts, role, panels.timeline);
     let notifications = (facts.state != perm::State::Triage).then(|| {
         crate::notifications::preferences::Panel::from_row(&row.advisory_id, &panels.notifications)
     });

@@ -12,7 +12,7 @@ use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
 use crate::advisories::pages::VersionRow;
 use crate::advisories::workflow::panel::WorkflowRow;
 use crate::audit::catalogue::Action;
-use crate::comments::timeline::{EventRow, TimelineRows};
+use crate::comments::timeline::{CommentRow, EventRow, TimelineRows};
 use crate::cve::panel::CveRow;
 use crate::notifications::preferences::NotificationRow;
 use crate::publication::panel::PublicationRow;
@@ -56,6 +56,7 @@ impl PanelData {
             crate::publication::panel::HISTORY_LIMIT,
             actor.user_id,
             &timeline_actions,
+            perm::can_see_internal_comment(me, facts),
         )
         .fetch_one(conn)
         .await?;
@@ -72,6 +73,7 @@ impl PanelData {
             },
             notifications: r.notifications.0,
             timeline: TimelineRows {
+                comments: r.comments.0,
                 events: r.events.0,
                 pruned_before: r.pruned_before,
             },

@@ -19,6 +19,7 @@ use crate::advisories::caller::{Caller, checked_id};
 use crate::advisories::pages;
 use crate::advisories::pages::{DiffLine, diff_lines};
 use crate::advisories::panels::PanelData;
+use crate::advisories::repo::AdvisoryRow;
 use crate::advisories::service::ServiceError;
 use crate::audit::access_log::RequestOrigin;
 use crate::auth::session_error;
@@ -84,16 +85,7 @@ async fn activity(
     let (row, facts) = caller.visible(&mut tx, public_id).await?;
     let role = perm::role(Some(&caller.actor), &facts).ok_or(AppError::NotFound)?;
     let data = PanelData::fetch(&mut tx, &caller.actor, &row, &facts).await?;
-    let activity = timeline::load(
-        &mut tx,
-        ctx,
-        &caller.actor,
-        &row,
-        &facts,
-        role,
-        data.timeline,
-    )
-    .await?;
+    let activity = timeline::build(ctx, &caller.actor, &row, &facts, role, data.timeline);
     tx.commit().await?;
     Ok((activity, row.summary))
 }
@@ -194,15 +186,17 @@ pub async fn create(
 async fn one_comment(
     tx: &mut Tx<'static>,
     caller: &Caller,
+    row: &AdvisoryRow,
     facts: &AdvisoryFacts,
-    advisory_id: i64,
     comment_id: i64,
 ) -> Result<(Comment, String, String), AppError> {
-    let internal = perm::can_see_internal_comment(Some(&caller.actor), facts);
-    timeline::comments(tx, advisory_id, internal)
+    PanelData::fetch(tx, &caller.actor, row, facts)
         .await?
+        .timeline
+        .comments
         .into_iter()
-        .find(|(c, _, _)| c.id == comment_id)
+        .find(|c| c.comment.id == comment_id)
+        .map(|c| (c.comment, c.name, c.email))
         .ok_or(AppError::NotFound)
 }
 
@@ -215,7 +209,7 @@ async fn comment_fragment(
 ) -> Result<Response, AppError> {
     let mut tx = caller.begin(state).await?;
     let (row, facts) = caller.visible(&mut tx, public_id).await?;
-    let (comment, name, email) = one_comment(&mut tx, caller, &facts, row.id, comment_id).await?;
+    let (comment, name, email) = one_comment(&mut tx, caller, &row, &facts, comment_id).await?;
     tx.commit().await?;
     let c = timeline::comment_item(
         &ctx,
@@ -286,7 +280,7 @@ pub async fn edit_form(
     let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
     let (row, facts) = caller.visible(&mut tx, public_id).await?;
-    let (comment, _, _) = one_comment(&mut tx, &caller, &facts, row.id, comment_id).await?;
+    let (comment, _, _) = one_comment(&mut tx, &caller, &row, &facts, comment_id).await?;
     tx.commit().await?;
     if !perm::can_edit_comment(Some(&caller.actor), &facts, &comment.facts()) {
         return Err(AppError::Forbidden(
@@ -512,7 +506,7 @@ pub async fn history(
     let public_id = checked_id(&raw_id)?;
     let mut tx = caller.begin(&state).await?;
     let (row, facts) = caller.visible(&mut tx, public_id).await?;
-    let (comment, _, _) = one_comment(&mut tx, &caller, &facts, row.id, comment_id).await?;
+    let (comment, _, _) = one_comment(&mut tx, &caller, &row, &facts, comment_id).await?;
     let before = q.before.unwrap_or(i32::MAX);
     // One more than a page, and the version before the page's last, for
     // the last diff.

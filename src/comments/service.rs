@@ -22,15 +22,18 @@ pub const MAX_BODY_CHARS: usize = 65_536;
 pub const MAX_LOCK_REASON_CHARS: usize = 1_000;
 
 /// A comment as the services and the thread need it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Deserialize)]
 pub struct Comment {
     pub id: i64,
     pub advisory_id: i64,
     pub author_id: Option<i64>,
     pub body: String,
     pub is_internal: bool,
+    #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub edited_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
     pub redacted_at: Option<OffsetDateTime>,
 }
 

@@ -5,7 +5,6 @@
 //! people are named with their e-mail only for owners (INV-PRIVACY-4).
 
 use serde_json::Value;
-use sqlx::PgConnection;
 use time::OffsetDateTime;
 
 use super::service::Comment;
@@ -91,43 +90,14 @@ impl Activity {
     }
 }
 
-/// Comments the reader may see, oldest first.
-pub async fn comments(
-    conn: &mut PgConnection,
-    advisory_id: i64,
-    internal_visible: bool,
-) -> Result<Vec<(Comment, String, String)>, sqlx::Error> {
-    let rows = sqlx::query!(
-        r#"SELECT c.id, c.advisory_id, c.author_id, c.body, c.is_internal, c.created_at,
-                  c.edited_at, c.redacted_at,
-                  coalesce(u.display_name, '') AS "name!", coalesce(u.email, '') AS "email!"
-           FROM advisory_comment c LEFT JOIN app_user u ON u.id = c.author_id
-           WHERE c.advisory_id = $1 AND (NOT c.is_internal OR $2)
-           ORDER BY c.created_at, c.id"#,
-        advisory_id,
-        internal_visible
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (
-                Comment {
-                    id: r.id,
-                    advisory_id: r.advisory_id,
-                    author_id: r.author_id,
-                    body: r.body,
-                    is_internal: r.is_internal,
-                    created_at: r.created_at,
-                    edited_at: r.edited_at,
-                    redacted_at: r.redacted_at,
-                },
-                r.name,
-                r.email,
-            )
-        })
-        .collect())
+/// A comment the reader may see, with its author's name and address, as
+/// `advisories::panels` reads it.
+#[derive(Debug, serde::Deserialize)]
+pub struct CommentRow {
+    #[serde(flatten)]
+    pub comment: Comment,
+    pub name: String,
+    pub email: String,
 }
 
 /// A comment as `actor` sees it.
@@ -185,6 +155,8 @@ pub struct EventRow {
 
 /// The ledger's part of a timeline, as `advisories::panels` reads it.
 pub struct TimelineRows {
+    /// Oldest first; internal ones only for those who may see them.
+    pub comments: Vec<CommentRow>,
     pub events: Vec<EventRow>,
     /// The cutoffs of the ledger's prunes.
     pub pruned_before: Vec<String>,
@@ -192,23 +164,28 @@ pub struct TimelineRows {
 
 /// The merged activity of `row` for `actor`, whose role on it is `role`:
 /// its comments, and the ledger's events and prune cutoffs.
-pub async fn load(
-    conn: &mut PgConnection,
+pub fn build(
     ctx: &PageContext,
     actor: &Actor,
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
     role: Role,
     ledger: TimelineRows,
-) -> Result<Activity, sqlx::Error> {
-    let internal = perm::can_see_internal_comment(Some(actor), facts);
+) -> Activity {
     let show_emails = perm::can_see_user_emails(Some(actor), facts);
-    let comments = comments(conn, row.id, internal).await?;
 
     let mut timed: Vec<(OffsetDateTime, u8, Item)> = Vec::new();
-    for (comment, name, email) in &comments {
-        let item = comment_item(ctx, actor, facts, &row.advisory_id, comment, name, email);
-        timed.push((comment.created_at, 0, Item::Comment(item)));
+    for c in &ledger.comments {
+        let item = comment_item(
+            ctx,
+            actor,
+            facts,
+            &row.advisory_id,
+            &c.comment,
+            &c.name,
+            &c.email,
+        );
+        timed.push((c.comment.created_at, 0, Item::Comment(item)));
     }
     for e in ledger.events {
         let who = match (e.display_name, e.email) {
@@ -252,7 +229,7 @@ pub async fn load(
         };
         timed.insert(0, (floor, 0, Item::Event(marker)));
     }
-    Ok(Activity {
+    Activity {
         advisory_id: row.advisory_id.clone(),
         items: timed.into_iter().map(|(_, _, item)| item).collect(),
         can_comment: perm::can_comment(Some(actor), facts),
@@ -264,7 +241,7 @@ pub async fn load(
         draft: String::new(),
         draft_internal: false,
         errors: Vec::new(),
-    })
+    }
 }
 
 /// Who a grant or an invitation names, masked unless `show_emails`

@@ -5,7 +5,8 @@
 -- it are not listed), $4 whether the caller manages access (invitations and
 -- grantable groups), $5 admin, $6 the caller's groups, $7 and $8 how many CVE
 -- requests and publication runs to list, $9 the caller, $10 the ledger
--- actions their role shows on the timeline. Each list keeps its subquery's
+-- actions their role shows on the timeline, $11 whether internal comments
+-- show. Each list keeps its subquery's
 -- order.
 SELECT
   (SELECT coalesce(json_agg(v), '[]')
@@ -122,6 +123,15 @@ SELECT
          LEFT JOIN advisory_notification_override o ON o.user_id = $9 AND o.advisory_id = $1
          LEFT JOIN notification_preference p ON p.user_id = $9) n)
     AS "notifications!: Json<NotificationRow>",
+  -- The comments the caller may see, oldest first.
+  (SELECT coalesce(json_agg(c), '[]')
+   FROM (SELECT c.id, c.advisory_id, c.author_id, c.body, c.is_internal, c.created_at,
+                c.edited_at, c.redacted_at,
+                coalesce(u.display_name, '') AS name, coalesce(u.email, '') AS email
+         FROM advisory_comment c LEFT JOIN app_user u ON u.id = c.author_id
+         WHERE c.advisory_id = $1 AND (NOT c.is_internal OR $11)
+         ORDER BY c.created_at, c.id) c)
+    AS "comments!: Json<Vec<CommentRow>>",
   -- The timeline's ledger events: the 200 latest, oldest first.
   (SELECT coalesce(json_agg(e ORDER BY e.created_at, e.id), '[]')
    FROM (SELECT e.id, e.action, e.created_at, e.previous_value, e.new_value, e.metadata,
