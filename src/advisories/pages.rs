@@ -21,6 +21,7 @@ use crate::audit::access_log::RequestOrigin;
 use crate::audit::catalogue::{Action, Tier};
 use crate::audit::{self, Entry};
 use crate::comments::timeline::Item;
+use crate::db::Plans;
 use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
@@ -419,7 +420,8 @@ pub async fn detail(
 ) -> Result<DetailPage, AppError> {
     let public_id = public_id(&raw_id)?;
     let actor = &caller.actor;
-    let mut tx = caller.begin(&state).await?;
+    // Every statement of a view looks rows up by the advisory's key.
+    let mut tx = caller.begin_planned(&state, Plans::MadeOnce).await?;
     let row = repo::load(&mut tx, public_id, Some(actor), false)
         .await?
         .ok_or(AppError::NotFound)?;
