@@ -21,7 +21,6 @@ use crate::audit::access_log::RequestOrigin;
 use crate::audit::catalogue::{Action, Tier};
 use crate::audit::{self, Entry};
 use crate::comments::timeline::Item;
-use crate::db::Plans;
 use crate::web::AppState;
 use crate::web::context::PageContext;
 use crate::web::error::AppError;
@@ -420,8 +419,7 @@ pub async fn detail(
 ) -> Result<DetailPage, AppError> {
     let public_id = public_id(&raw_id)?;
     let actor = &caller.actor;
-    // Every statement of a view looks rows up by the advisory's key.
-    let mut tx = caller.begin_planned(&state, Plans::MadeOnce).await?;
+    let mut tx = caller.begin(&state).await?;
     let row = repo::load(&mut tx, public_id, Some(actor), false)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -90,18 +90,6 @@ pub enum Principal {
     System,
 }
 
-/// How a transaction's statements are planned.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Plans {
-    /// PostgreSQL's choice: plans for the parameters' values at first, then
-    /// one made once per connection where it looks as good.
-    Default,
-    /// Plans made once per connection, for transactions whose statements
-    /// all look rows up by key, where planning for the values gains nothing
-    /// and costs each execution.
-    MadeOnce,
-}
-
 /// Begins a transaction whose first statement sets the row-level-security
 /// principal, transaction-locally, so it can never leak to the next user of
 /// the pooled connection (consistency ruling 2).
@@ -109,26 +97,12 @@ pub enum Plans {
 /// `BEGIN` and the setting go in one round trip: every request's
 /// transaction starts this way.
 pub async fn begin_as(pool: &PgPool, principal: Principal) -> Result<Tx<'static>, sqlx::Error> {
-    begin_planned_as(pool, principal, Plans::Default).await
-}
-
-/// `begin_as`, with the transaction's statements planned as `plans` says
-/// (set in the same round trip).
-pub async fn begin_planned_as(
-    pool: &PgPool,
-    principal: Principal,
-    plans: Plans,
-) -> Result<Tx<'static>, sqlx::Error> {
     let (user, admin) = principal.settings();
-    let planning = match plans {
-        Plans::Default => "",
-        Plans::MadeOnce => ", set_config('plan_cache_mode', 'force_generic_plan', true)",
-    };
-    // Every value is made here (an integer, `on` or `off`, a constant),
-    // never taken from input, so formatting them into the statement is safe.
+    // Both values are made here (an integer, `on` or `off`), never taken
+    // from input, so formatting them into the statement is safe.
     pool.begin_with(sqlx::AssertSqlSafe(format!(
         "BEGIN; SELECT set_config('advisoryhub.user_id', '{user}', true), \
-         set_config('advisoryhub.is_admin', '{admin}', true){planning}"
+         set_config('advisoryhub.is_admin', '{admin}', true)"
     )))
     .await
 }
