@@ -6,8 +6,9 @@ process runs them:
 
   * src/advisories/sql/list_counts.sql and list_page.sql for the first page
     and for the filtered search, for the admin and for the member;
-  * src/advisories/sql/load.sql and the timeline query of
-    src/advisories/pages.rs `detail` for one advisory each.
+  * src/advisories/sql/load.sql and the panels' statement
+    (src/advisories/sql/panels.sql; in older trees, the timeline query of
+    src/advisories/pages.rs `detail`) for one advisory each.
 
 --root is the source tree the measured binary was built from: the SQL files
 and the session settings of the web pool (src/db/mod.rs) are read from it.
@@ -79,6 +80,10 @@ FROM audit_log_entry e LEFT JOIN app_user u ON u.id = e.actor_id
 WHERE e.advisory_id = $1 AND e.action = ANY($2)
   AND NOT coalesce((e.metadata ->> 'narrated')::boolean, false)
 ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
+    # Since the advisory page reads its panels in one statement, that is the
+    # detail statement explained next to the advisory's load.
+    panels_path = root / "src/advisories/sql/panels.sql"
+    panels_sql = panels_path.read_text().strip().rstrip(";") if panels_path.exists() else None
     reach_shape = "$16" in page_sql
     # Since the search is resolved with the reach, $4 is the matching ids.
     matches_shape = "$4::bigint[]" in counts_sql
@@ -119,6 +124,9 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
               f"AND principal_id = ANY(:'{who}_groups'::int8[]))))::text AS {who}_collaborator \\gset")
     print(f"SELECT id AS admin_detail_id FROM advisory WHERE advisory_id = '{args.detail}' \\gset")
     print(f"SELECT id AS member_detail_id FROM advisory WHERE advisory_id = '{args.member_detail}' \\gset")
+    for who, detail in (("admin", args.detail), ("member", args.member_detail)):
+        print(f"SELECT p.security_team_id AS {who}_detail_team FROM advisory a JOIN project p "
+              f"ON p.id = a.project_id WHERE a.advisory_id = '{detail}' \\gset")
     print("\\echo == settings of the web pool read from src/db/mod.rs: "
           + (", ".join(f"{k}={v}" for k, v in app.items()) or "none (server defaults)"))
 
@@ -168,8 +176,16 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
         statements = list_statements(who, is_admin)
         statements.append((f"detail load {detail}",
                            f"EXECUTE load('{detail}', :{who}_id, :'{who}_groups'::int8[])", False))
-        statements.append((f"detail timeline {detail}",
-                           f"EXECUTE timeline(:{who}_detail_id, {pg_array(all_tiers)})", False))
+        if panels_sql:
+            # As the team's owner (both users own their advisory): every
+            # part is read, publication errors and internal comments too.
+            statements.append((f"detail panels {detail}",
+                               f"EXECUTE panels(:{who}_detail_id, true, :{who}_detail_team, true, "
+                               f"{is_admin}, :'{who}_groups'::int8[], 50, 10, :{who}_id, "
+                               f"{pg_array(all_tiers)}, true)", False))
+        else:
+            statements.append((f"detail timeline {detail}",
+                               f"EXECUTE timeline(:{who}_detail_id, {pg_array(all_tiers)})", False))
         for mode_label, mode, jit, as_app_role, search_only in modes:
             print("DEALLOCATE ALL;")
             print("BEGIN;")
@@ -184,7 +200,11 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
             print(f"PREPARE counts({counts_types}) AS\n{counts_sql};")
             print(f"PREPARE page({page_types}) AS\n{page_sql};")
             print(f"PREPARE load(text, int8, int8[]) AS\n{load_sql};")
-            print(f"PREPARE timeline(int8, text[]) AS\n{timeline_sql};")
+            if panels_sql:
+                print("PREPARE panels(int8, bool, int8, bool, bool, int8[], int8, int8, int8, text[], bool) "
+                      f"AS\n{panels_sql};")
+            else:
+                print(f"PREPARE timeline(int8, text[]) AS\n{timeline_sql};")
             for label, stmt, is_search in statements:
                 if search_only and not is_search:
                     continue
