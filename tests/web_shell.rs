@@ -81,6 +81,32 @@ async fn readyz_names_an_unreachable_database_and_healthz_stays_up() {
     assert_eq!(send(&app, get("/healthz")).await.status, 200);
 }
 
+/// Connections in steady use skip the ping on checkout; one that sat idle is
+/// pinged, so a connection the server dropped meanwhile (a restart, a
+/// failover) is replaced instead of failing the next request.
+#[tokio::test]
+async fn an_idle_connection_the_server_dropped_is_replaced_on_checkout() {
+    let db = TestDb::new().await;
+    let cfg = config(&[("DATABASE_URL", &db.url), ("DATABASE_MAX_CONNECTIONS", "1")]);
+    let pool = advisoryhub::db::pool(&cfg).unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let killed: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(killed);
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let next: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&pool)
+        .await
+        .expect("the dropped connection is replaced");
+    assert_ne!(next, pid);
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_route_template() {
     let (_db, app) = test_app(&[]).await;

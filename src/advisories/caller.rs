@@ -12,7 +12,7 @@ use crate::access::permissions::{self as perm, Actor, AdvisoryFacts};
 use crate::audit::access_log::RequestOrigin;
 use crate::auth::session::{Access, keys};
 use crate::auth::{Identity, MaybeUser, RequireUser, session_error, session_of};
-use crate::db::{self, Principal, Tx};
+use crate::db::{self, Plans, Principal, Tx};
 use crate::web::AppState;
 use crate::web::error::AppError;
 
@@ -64,12 +64,22 @@ impl Caller {
 
     /// A transaction on behalf of this caller (INV-CONF-2).
     pub async fn begin(&self, state: &AppState) -> Result<Tx<'static>, sqlx::Error> {
-        db::begin_as(
+        self.begin_planned(state, Plans::Auto).await
+    }
+
+    /// `begin`, with the statements planned as `plans` says.
+    pub async fn begin_planned(
+        &self,
+        state: &AppState,
+        plans: Plans,
+    ) -> Result<Tx<'static>, sqlx::Error> {
+        db::begin_planned(
             &state.pool,
             Principal::User {
                 id: self.actor.user_id,
                 is_admin: self.actor.is_admin,
             },
+            plans,
         )
         .await
     }

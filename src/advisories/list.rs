@@ -2,15 +2,18 @@
 //! and "new" / "changed" markers, over the caller's visible set only
 //! (INV-PRIVACY-1: nothing outside it is ever counted).
 //!
-//! Three statements whatever the number of rows: the state counts, the page
-//! (markers included), and the total for the pager comes with the counts.
+//! Three statements whatever the number of rows: the caller's reach (with
+//! the projects they may filter by), the state counts (the pager's total
+//! comes with them) and the page (markers included).
 
 use serde::Deserialize;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::projects::Project;
 use crate::access::permissions::Actor;
+use crate::db::Plans;
 
 pub const STATES: [&str; 4] = ["triage", "draft", "published", "dismissed"];
 pub const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "none"];
@@ -132,6 +135,20 @@ impl ListQuery {
             && self.sort == "-modified"
     }
 
+    /// How the list's transaction plans its statements. The filters are
+    /// optional (`$n IS NULL OR …`) and only a plan made for the actual
+    /// values uses the right index, so a filtered list plans each statement
+    /// for its parameters — except the plain list and a search, which have
+    /// branches of their own whose plans made once per connection are as
+    /// good and save planning on every request (`list_page.sql`).
+    pub fn plans(&self) -> Plans {
+        if self.is_plain() || self.q.is_some() {
+            Plans::Generic
+        } else {
+            Plans::Custom
+        }
+    }
+
     /// `q` as a LIKE pattern over the lower-cased search text (the
     /// `advisory_search` table), wildcards in the user's text escaped.
     fn pattern(&self) -> Option<String> {
@@ -206,6 +223,9 @@ pub struct TierActions {
 pub struct Page {
     pub rows: Vec<Row>,
     pub counts: Counts,
+    /// The projects the caller may filter by: every project for an admin,
+    /// else those whose security team they are on; by name.
+    pub projects: Vec<Project>,
 }
 
 /// What the caller may see, resolved once: the projects whose team they are
@@ -216,25 +236,16 @@ struct Reach {
     granted: Vec<i64>,
     collaborator: Vec<i64>,
     matches: Option<Vec<i64>>,
+    offered: Vec<Project>,
 }
 
 async fn reach(
     conn: &mut PgConnection,
     viewer: &Actor,
-    generic_plans: bool,
     pattern: Option<&str>,
 ) -> Result<Reach, sqlx::Error> {
     let row = sqlx::query!(
-        // The list's filters are optional (`$n IS NULL OR …`): only a plan
-        // made for the actual values uses the right index, so the rest of
-        // the transaction plans each statement for its parameters — except
-        // for the plain list and a search, which have branches of their own
-        // whose plans made once per connection are as good, and save
-        // planning the statements on every request.
-        r#"SELECT set_config('plan_cache_mode',
-                             CASE WHEN $3 THEN 'force_generic_plan' ELSE 'force_custom_plan' END,
-                             true) AS "plan!",
-                  array(SELECT id FROM project WHERE security_team_id = ANY($1)) AS "projects!",
+        r#"SELECT array(SELECT id FROM project WHERE security_team_id = ANY($1)) AS "projects!",
                   array(SELECT DISTINCT advisory_id FROM access_grant
                         WHERE (principal_type = 'user' AND principal_id = $2)
                            OR (principal_type = 'group' AND principal_id = ANY($1))) AS "granted!",
@@ -242,11 +253,19 @@ async fn reach(
                         WHERE permission = 'collaborator'
                           AND ((principal_type = 'user' AND principal_id = $2)
                                OR (principal_type = 'group' AND principal_id = ANY($1)))) AS "collaborator!",
-                  CASE WHEN $4::text IS NOT NULL THEN advisory_search_ids($4) END AS matches"#,
+                  CASE WHEN $3::text IS NOT NULL THEN advisory_search_ids($3) END AS matches,
+                  (SELECT coalesce(json_agg(json_build_object(
+                              'id', p.id, 'slug', p.slug, 'name', p.name,
+                              'security_team_id', p.security_team_id, 'security_team', g.name,
+                              'is_mature_publisher', p.is_mature_publisher)
+                            ORDER BY lower(p.name), p.slug), '[]')
+                   FROM project p JOIN oidc_group g ON g.id = p.security_team_id
+                   WHERE $4 OR p.security_team_id = ANY($1))
+                    AS "offered!: sqlx::types::Json<Vec<Project>>""#,
         &viewer.group_ids,
         viewer.user_id,
-        generic_plans,
-        pattern
+        pattern,
+        viewer.is_admin
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -255,10 +274,12 @@ async fn reach(
         granted: row.granted,
         collaborator: row.collaborator,
         matches: row.matches,
+        offered: row.offered.0,
     })
 }
 
 /// The counts and the page: three statements, whatever the number of rows.
+/// Run it in a transaction begun with `query.plans()`.
 pub async fn fetch(
     conn: &mut PgConnection,
     viewer: &Actor,
@@ -266,13 +287,7 @@ pub async fn fetch(
     tiers: &TierActions,
 ) -> Result<Page, sqlx::Error> {
     let pattern = query.pattern();
-    let reach = reach(
-        conn,
-        viewer,
-        query.is_plain() || pattern.is_some(),
-        pattern.as_deref(),
-    )
-    .await?;
+    let reach = reach(conn, viewer, pattern.as_deref()).await?;
     let counts = sqlx::query_file_as!(
         Counts,
         "src/advisories/sql/list_counts.sql",
@@ -312,7 +327,11 @@ pub async fn fetch(
     )
     .fetch_all(&mut *conn)
     .await?;
-    Ok(Page { rows, counts })
+    Ok(Page {
+        rows,
+        counts,
+        projects: reach.offered,
+    })
 }
 
 #[cfg(test)]

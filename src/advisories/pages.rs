@@ -222,19 +222,15 @@ pub async fn list(
     Query(raw): Query<RawQuery>,
 ) -> Result<Response, AppError> {
     let query = ListQuery::parse(raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let mut tx = caller.begin(&state).await?;
+    let mut tx = caller.begin_planned(&state, query.plans()).await?;
     let page = list::fetch(&mut tx, &caller.actor, &query, &tiers()).await?;
-    let all_projects = projects::all(&mut tx).await?;
     tx.commit().await?;
 
     let actor = &caller.actor;
-    let on_a_team = all_projects
+    let on_a_team = page
+        .projects
         .iter()
         .any(|p| actor.is_member_of(p.security_team_id));
-    let offered: Vec<projects::Project> = all_projects
-        .into_iter()
-        .filter(|p| actor.is_admin || actor.is_member_of(p.security_team_id))
-        .collect();
     let total = page.counts.of(query.state.as_deref());
     let page_count = ((total + query.page_size - 1) / query.page_size).max(1);
     let tabs = std::iter::once((None, "advisories-tab-all"))
@@ -268,7 +264,7 @@ pub async fn list(
         sorts: sort_links(&query),
         tabs,
         rows,
-        projects: offered,
+        projects: page.projects,
         total,
         page_count,
         prev: (query.page > 1)

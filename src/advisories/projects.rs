@@ -8,7 +8,7 @@ use uuid::Uuid;
 /// The routing sentinel's slug.
 pub const UNSORTED: &str = "unsorted";
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct Project {
     pub id: Uuid,
     pub slug: String,

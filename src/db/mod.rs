@@ -8,12 +8,16 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Connection, PgPool, Postgres, Transaction};
 
 use crate::config::Config;
 
 /// The migrations of this binary, embedded at compile time.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// How long a pooled connection may sit unused before it is pinged on
+/// checkout.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
 
 /// A transaction on the pool.
 pub type Tx<'a> = Transaction<'a, Postgres>;
@@ -29,6 +33,19 @@ pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
     Ok(PgPoolOptions::new()
         .max_connections(config.database_max_connections)
         .acquire_timeout(Duration::from_secs(3))
+        // A ping is a round trip; one before every checkout costs a busy
+        // request as much as a statement. A connection in steady use is known
+        // to be alive, so only one that sat idle (across a database restart,
+        // say) is checked; a dead one is closed and another taken.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_BEFORE_PING {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_lazy_with(options))
 }
 
@@ -90,6 +107,17 @@ pub enum Principal {
     System,
 }
 
+/// How a transaction's prepared statements are planned (`plan_cache_mode`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plans {
+    /// PostgreSQL's choice.
+    Auto,
+    /// Once per connection, without the parameters' values.
+    Generic,
+    /// For each execution, with its values.
+    Custom,
+}
+
 /// Begins a transaction whose first statement sets the row-level-security
 /// principal, transaction-locally, so it can never leak to the next user of
 /// the pooled connection (consistency ruling 2).
@@ -97,12 +125,27 @@ pub enum Principal {
 /// `BEGIN` and the setting go in one round trip: every request's
 /// transaction starts this way.
 pub async fn begin_as(pool: &PgPool, principal: Principal) -> Result<Tx<'static>, sqlx::Error> {
+    begin_planned(pool, principal, Plans::Auto).await
+}
+
+/// `begin_as`, planning the transaction's statements as `plans` says; set
+/// with `BEGIN`, so it holds from the first statement on.
+pub async fn begin_planned(
+    pool: &PgPool,
+    principal: Principal,
+    plans: Plans,
+) -> Result<Tx<'static>, sqlx::Error> {
     let (user, admin) = principal.settings();
-    // Both values are made here (an integer, `on` or `off`), never taken
-    // from input, so formatting them into the statement is safe.
+    let plans = match plans {
+        Plans::Auto => "",
+        Plans::Generic => ", set_config('plan_cache_mode', 'force_generic_plan', true)",
+        Plans::Custom => ", set_config('plan_cache_mode', 'force_custom_plan', true)",
+    };
+    // Every value is made here (an integer, `on` or `off`, a constant),
+    // never taken from input, so formatting them into the statement is safe.
     pool.begin_with(sqlx::AssertSqlSafe(format!(
         "BEGIN; SELECT set_config('advisoryhub.user_id', '{user}', true), \
-         set_config('advisoryhub.is_admin', '{admin}', true)"
+         set_config('advisoryhub.is_admin', '{admin}', true){plans}"
     )))
     .await
 }

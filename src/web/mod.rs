@@ -26,9 +26,12 @@ use crate::config::Config;
 use crate::notifications::mail::Mailer;
 use crate::ops::metrics::Metrics;
 
-/// What every handler may reach.
+/// What every handler may reach. Extractors and layers clone it on every
+/// request, so a clone is one reference count.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub config: Arc<Config>,
     pub pool: PgPool,
     pub metrics: Metrics,
@@ -41,12 +44,20 @@ pub struct AppState {
     pub maintenance: crate::ops::maintenance::Snapshot,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
 impl AppState {
     pub fn new(config: Arc<Config>, pool: PgPool, metrics: Metrics) -> Result<AppState, String> {
         let oidc = Oidc::new(config.clone()).map_err(|e| format!("OIDC HTTP client: {e}"))?;
         let redactor = Arc::new(config.redactor());
         let mailer = Mailer::from_config(&config).map_err(|e| format!("e-mail: {e}"))?;
-        Ok(AppState {
+        Ok(AppState(Arc::new(Shared {
             config,
             pool,
             metrics,
@@ -54,7 +65,7 @@ impl AppState {
             mailer,
             redactor,
             maintenance: crate::ops::maintenance::Snapshot::default(),
-        })
+        })))
     }
 }
 

@@ -77,22 +77,20 @@ pub async fn home(
 
 async fn load_dashboard(state: &AppState, caller: &Caller) -> Result<Dashboard, AppError> {
     let actor = &caller.actor;
-    let mut tx = caller.begin(state).await?;
     let recent_query = list::ListQuery::parse(list::RawQuery {
         page_size: Some("10".into()),
         ..list::RawQuery::default()
     })
     .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let mut tx = caller.begin_planned(state, recent_query.plans()).await?;
     let recent = list::fetch(&mut tx, actor, &recent_query, &list::TierActions::default()).await?;
     let mine = dashboard::mine(&mut tx, actor).await?;
     let needs_action = dashboard::needs_action(&mut tx, actor).await?;
-    let on_a_team: bool = sqlx::query_scalar!(
-        r#"SELECT EXISTS (SELECT 1 FROM project WHERE security_team_id = ANY($1)) AS "e!""#,
-        &actor.group_ids
-    )
-    .fetch_one(&mut *tx)
-    .await?;
     tx.commit().await?;
+    let on_a_team = recent
+        .projects
+        .iter()
+        .any(|p| actor.is_member_of(p.security_team_id));
     let item = |item: dashboard::Item| DashboardItem {
         href: routes::advisory(&item.advisory_id),
         modified: crate::advisories::pages::when(item.modified_at),
