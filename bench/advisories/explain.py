@@ -92,12 +92,20 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
     all_tiers = t["A"] + t["B"] + t["C"]
     app = app_settings(root)
     # A list transaction may choose its plan mode itself (`reach()` in
-    # list.rs): one for every list, or one for the plain list (the first
-    # page here) and the search, and another for the other shapes.
+    # list.rs, later `ListQuery::plans`): one for every list, or one for the
+    # plain list (the first page here) and the search, and another for the
+    # other shapes.
     list_rs = (root / "src/advisories/list.rs").read_text()
     one = re.search(r"set_config\('plan_cache_mode', '([a-z_]+)', true\)", list_rs)
     two = re.search(r"set_config\('plan_cache_mode',\s*CASE WHEN \$3 THEN '([a-z_]+)' ELSE '([a-z_]+)' END", list_rs)
-    if one:
+    # Since the mode is set with `BEGIN` (`ListQuery::plans`, db::begin_planned).
+    three = re.search(r"if self\.is_plain\(\)( \|\| self\.q\.is_some\(\))? \{\s*Plans::(Generic|Custom)\s*\}"
+                      r"\s*else\s*\{\s*Plans::(Generic|Custom)", list_rs)
+    mode = {"Generic": "force_generic_plan", "Custom": "force_custom_plan"}
+    if three:
+        list_plan_mode = {"plain": mode[three.group(2)],
+                          "other": mode[three.group(2) if three.group(1) else three.group(3)]}
+    elif one:
         list_plan_mode = {"plain": one.group(1), "other": one.group(1)}
     elif two:
         # The first mode is for the plain list and, where list.rs passes
