@@ -10,7 +10,7 @@
 
 mod common;
 
-use advisoryhub::db::{Principal, set_principal};
+use advisoryhub::db::{Plans, Principal, set_principal};
 use common::TestDb;
 use common::world::{Projects, app_role, app_role_tx, projects, raw_advisory, user};
 use sqlx::Row;
@@ -110,6 +110,13 @@ impl World {
             .await
             .unwrap();
         set_principal(&mut tx, principal).await.unwrap();
+        // The plan mode the list's transaction is begun with in the app.
+        let plans = match query.plans() {
+            Plans::Generic => "SET LOCAL plan_cache_mode = force_generic_plan",
+            Plans::Custom => "SET LOCAL plan_cache_mode = force_custom_plan",
+            Plans::Auto => "SET LOCAL plan_cache_mode = auto",
+        };
+        sqlx::query(plans).execute(&mut *tx).await.unwrap();
         let page = list::fetch(&mut tx, &actor, query, &TierActions::default())
             .await
             .unwrap();

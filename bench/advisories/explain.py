@@ -4,8 +4,9 @@ behind the benchmarked pages, with the benchmark's parameters, as the
 application role with the row-level-security principal set, as the web
 process runs them:
 
-  * src/advisories/sql/list_counts.sql and list_page.sql for the first page
-    and for the filtered search, for the admin and for the member;
+  * src/advisories/sql/list_reach.sql (the reach and the counts; in older
+    trees list_counts.sql) and list_page.sql for the first page and for the
+    filtered search, for the admin and for the member;
   * src/advisories/sql/load.sql and the panels' statement
     (src/advisories/sql/panels.sql; in older trees, the timeline query of
     src/advisories/pages.rs `detail`) for one advisory each.
@@ -71,7 +72,11 @@ def main() -> None:
     args = ap.parse_args()
     root = Path(args.root)
     t = tiers(root)
-    counts_sql = (root / "src/advisories/sql/list_counts.sql").read_text().strip().rstrip(";")
+    # Since the counts are read with the reach, in one statement.
+    reach_path = root / "src/advisories/sql/list_reach.sql"
+    reach_counts = reach_path.exists()
+    counts_path = reach_path if reach_counts else root / "src/advisories/sql/list_counts.sql"
+    counts_sql = counts_path.read_text().strip().rstrip(";")
     page_sql = (root / "src/advisories/sql/list_page.sql").read_text().strip().rstrip(";")
     load_sql = (root / "src/advisories/sql/load.sql").read_text().strip().rstrip(";")
     timeline_sql = """SELECT e.action, e.created_at, e.previous_value, e.new_value, e.metadata,
@@ -86,7 +91,7 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
     panels_sql = panels_path.read_text().strip().rstrip(";") if panels_path.exists() else None
     reach_shape = "$16" in page_sql
     # Since the search is resolved with the reach, $4 is the matching ids.
-    matches_shape = "$4::bigint[]" in counts_sql
+    matches_shape = "$4::bigint[]" in counts_sql or reach_counts
     search = args.search.lower() if reach_shape else args.search
     pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     all_tiers = t["A"] + t["B"] + t["C"]
@@ -138,7 +143,11 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
     print("\\echo == settings of the web pool read from src/db/mod.rs: "
           + (", ".join(f"{k}={v}" for k, v in app.items()) or "none (server defaults)"))
 
-    if reach_shape:
+    if reach_counts:
+        counts_types = "int8[], int8, text, bool, uuid, text, text, text"
+        page_types = ("bool, uuid[], int8[], int8[], uuid, text, text, text, text, text, int8, int8, "
+                      "text[], text[], int8, int8[], text[]")
+    elif reach_shape:
         search_type = "int8[]" if matches_shape else "text"
         counts_types = f"bool, uuid[], int8[], {search_type}, uuid, text, text, text"
         page_types = (f"bool, uuid[], int8[], {search_type}, uuid, text, text, text, text, text, int8, int8, "
@@ -163,7 +172,12 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
                 head = f"{is_admin}, {uid}, {groups}, {q}, NULL, {sev}, NULL, NULL"
                 page = (f"EXECUTE page({head}, NULL, '-modified', 50, {pg_array(t['A'])}, "
                         f"{pg_array(t['B'])}, {pg_array(t['C'])}, 0)")
-            out.append((f"list counts, {label}", f"EXECUTE counts({head})", q != "NULL"))
+            if reach_counts:
+                like = "NULL" if q == "NULL" else f"'{pattern}'"
+                counts = f"EXECUTE counts({groups}, {uid}, {like}, {is_admin}, NULL, {sev}, NULL, NULL)"
+                out.append((f"list reach and counts, {label}", counts, q != "NULL"))
+            else:
+                out.append((f"list counts, {label}", f"EXECUTE counts({head})", q != "NULL"))
             out.append((f"list page, {label}", page, q != "NULL"))
         return out
 

@@ -2,9 +2,9 @@
 //! and "new" / "changed" markers, over the caller's visible set only
 //! (INV-PRIVACY-1: nothing outside it is ever counted).
 //!
-//! Three statements whatever the number of rows: the caller's reach (with
-//! the projects they may filter by), the state counts (the pager's total
-//! comes with them) and the page (markers included).
+//! Two statements whatever the number of rows: the caller's reach with the
+//! projects they may filter by and the state counts (the pager's total comes
+//! with them), and the page (markers included).
 
 use serde::Deserialize;
 use sqlx::PgConnection;
@@ -228,44 +228,33 @@ pub struct Page {
     pub projects: Vec<Project>,
 }
 
-/// What the caller may see, resolved once: the projects whose team they are
-/// on and the advisories granted to them (directly or through a group), and
-/// the advisories a search matches (for the counts and the page alike).
+/// What the caller may see, resolved once (the projects whose team they
+/// are on, the advisories granted to them directly or through a group, the
+/// advisories a search matches), and the counts over it: one statement.
 struct Reach {
     projects: Vec<Uuid>,
     granted: Vec<i64>,
     collaborator: Vec<i64>,
     matches: Option<Vec<i64>>,
     offered: Vec<Project>,
+    counts: Counts,
 }
 
 async fn reach(
     conn: &mut PgConnection,
     viewer: &Actor,
-    pattern: Option<&str>,
+    query: &ListQuery,
 ) -> Result<Reach, sqlx::Error> {
-    let row = sqlx::query!(
-        r#"SELECT array(SELECT id FROM project WHERE security_team_id = ANY($1)) AS "projects!",
-                  array(SELECT DISTINCT advisory_id FROM access_grant
-                        WHERE (principal_type = 'user' AND principal_id = $2)
-                           OR (principal_type = 'group' AND principal_id = ANY($1))) AS "granted!",
-                  array(SELECT DISTINCT advisory_id FROM access_grant
-                        WHERE permission = 'collaborator'
-                          AND ((principal_type = 'user' AND principal_id = $2)
-                               OR (principal_type = 'group' AND principal_id = ANY($1)))) AS "collaborator!",
-                  CASE WHEN $3::text IS NOT NULL THEN advisory_search_ids($3) END AS matches,
-                  (SELECT coalesce(json_agg(json_build_object(
-                              'id', p.id, 'slug', p.slug, 'name', p.name,
-                              'security_team_id', p.security_team_id, 'security_team', g.name,
-                              'is_mature_publisher', p.is_mature_publisher)
-                            ORDER BY lower(p.name), p.slug), '[]')
-                   FROM project p JOIN oidc_group g ON g.id = p.security_team_id
-                   WHERE $4 OR p.security_team_id = ANY($1))
-                    AS "offered!: sqlx::types::Json<Vec<Project>>""#,
+    let row = sqlx::query_file!(
+        "src/advisories/sql/list_reach.sql",
         &viewer.group_ids,
         viewer.user_id,
-        pattern,
-        viewer.is_admin
+        query.pattern(),
+        viewer.is_admin,
+        query.project,
+        query.severity,
+        query.review_status,
+        query.kind,
     )
     .fetch_one(&mut *conn)
     .await?;
@@ -275,10 +264,16 @@ async fn reach(
         collaborator: row.collaborator,
         matches: row.matches,
         offered: row.offered.0,
+        counts: Counts {
+            triage: row.triage,
+            draft: row.draft,
+            published: row.published,
+            dismissed: row.dismissed,
+        },
     })
 }
 
-/// The counts and the page: three statements, whatever the number of rows.
+/// The counts and the page: two statements, whatever the number of rows.
 /// Run it in a transaction begun with `query.plans()`.
 pub async fn fetch(
     conn: &mut PgConnection,
@@ -286,22 +281,7 @@ pub async fn fetch(
     query: &ListQuery,
     tiers: &TierActions,
 ) -> Result<Page, sqlx::Error> {
-    let pattern = query.pattern();
-    let reach = reach(conn, viewer, pattern.as_deref()).await?;
-    let counts = sqlx::query_file_as!(
-        Counts,
-        "src/advisories/sql/list_counts.sql",
-        viewer.is_admin,
-        &reach.projects,
-        &reach.granted,
-        reach.matches.as_deref(),
-        query.project,
-        query.severity,
-        query.review_status,
-        query.kind,
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let reach = reach(conn, viewer, query).await?;
 
     let offset = (query.page - 1).saturating_mul(query.page_size);
     let rows = sqlx::query_file_as!(
@@ -329,7 +309,7 @@ pub async fn fetch(
     .await?;
     Ok(Page {
         rows,
-        counts,
+        counts: reach.counts,
         projects: reach.offered,
     })
 }
