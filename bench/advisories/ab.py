@@ -110,7 +110,21 @@ def main() -> None:
     if any(len(b) != 2 for b in bins):
         sys.exit("--bin takes NAME=PATH")
     cases = args.case or ["admin:list", "member:detail"]
-    cookies = dict(line.split("=", 1) for line in (args.results / "cookies.txt").read_text().split("\n") if "=" in line)
+    cookie_file = args.results / "cookies.txt"
+    if not cookie_file.is_file():
+        sys.exit(f"{cookie_file} not found: --results is a run directory of bench/advisories/run")
+    cookies = dict(line.split("=", 1) for line in cookie_file.read_text().split("\n") if "=" in line)
+    for case in cases:
+        who, _, page = case.partition(":")
+        if who not in cookies or not page:
+            sys.exit(f"--case {case!r}: expected WHO:PAGE with WHO one of {', '.join(sorted(cookies))}")
+        if page == "detail" and not (args.results / f"paths-{who}.txt").is_file():
+            sys.exit(f"--case {case!r}: {args.results}/paths-{who}.txt not found")
+    if args.seconds < 1 or args.rounds < 1:
+        sys.exit("--seconds and --rounds must be at least 1")
+    for name, binary in bins:
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"--bin {name}: {binary} is not an executable")
     port = 18300
     samples: dict = {}
     signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
