@@ -18,6 +18,7 @@ use advisoryhub::advisories::service::{self, Ctx, Edit};
 use advisoryhub::audit::redact::Redactor;
 use common::site::{Browser, Site};
 use common::world::{create_advisory, grant, projects, sign_in, summary};
+use serde_json::{Value, json};
 
 struct World {
     site: Site,
@@ -219,6 +220,35 @@ async fn opening_an_advisory_leaves_receipts_and_clears_the_new_marker() {
     .await
     .unwrap();
     assert_eq!(views, 2);
+    // Each view's row is what `audit::record` writes for the action: the
+    // viewer, the advisory, empty metadata and the request's origin.
+    let rows: Vec<(String, Value, Option<String>, String)> = sqlx::query_as(
+        "SELECT l.action, l.metadata, host(l.ip_address), l.user_agent
+         FROM (SELECT action, actor_id, advisory_id, metadata, ip_address, user_agent FROM access_log_entry
+               UNION ALL
+               SELECT action, actor_id, advisory_id, metadata, ip_address, user_agent FROM audit_log_entry) l
+         JOIN app_user u ON u.id = l.actor_id AND u.email = 'alice@example.org'
+         JOIN advisory a ON a.id = l.advisory_id AND a.advisory_id = $1
+         WHERE l.action IN ('advisory.viewed', 'advisory.first_seen')
+         ORDER BY l.action DESC",
+    )
+    .bind(&id)
+    .fetch_all(&w.site.db.pool)
+    .await
+    .unwrap();
+    let viewed = (
+        "advisory.viewed".to_owned(),
+        json!({}),
+        Some("127.0.0.1".to_owned()),
+        "AdvisoryHub-e2e/1.0".to_owned(),
+    );
+    let receipt = (
+        "advisory.first_seen".to_owned(),
+        json!({}),
+        None,
+        String::new(),
+    );
+    assert_eq!(rows, vec![viewed.clone(), viewed, receipt]);
 }
 
 #[tokio::test]

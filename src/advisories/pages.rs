@@ -18,8 +18,7 @@ use super::{cwe, id, projects, repo, severity};
 use crate::access::permissions as perm;
 use crate::access::privacy::user_label;
 use crate::audit::access_log::RequestOrigin;
-use crate::audit::catalogue::{Action, Tier};
-use crate::audit::{self, Entry};
+use crate::audit::catalogue::{Action, Store, Tier};
 use crate::comments::timeline::Item;
 use crate::web::AppState;
 use crate::web::context::PageContext;
@@ -441,7 +440,7 @@ pub async fn detail(
         &facts,
         panels.access,
     );
-    record_visit(&mut tx, &state, actor.user_id, row.id, &origin).await?;
+    record_visit(&mut tx, actor.user_id, row.id, &origin).await?;
     tx.commit().await?;
 
     let show_emails = perm::can_see_user_emails(Some(actor), &facts);
@@ -506,32 +505,39 @@ pub async fn detail(
 /// log.
 async fn record_visit(
     conn: &mut sqlx::PgConnection,
-    state: &AppState,
     user_id: i64,
     advisory: i64,
     origin: &RequestOrigin,
 ) -> Result<(), AppError> {
-    // Opening the advisory also reads its notifications (20-lifecycle §17.7).
-    let first = sqlx::query_scalar!(
+    // One statement, since every view pays for it: opening the advisory reads
+    // its notifications (20-lifecycle §17.7), moves the visit marker, appends
+    // the access-log row and, on the first visit, the ledger's receipt, which
+    // carries no network data (INV-AUDIT-6). The rows are those
+    // `audit::record` writes for these actions (their metadata is empty,
+    // nothing to redact); `tests/advisory_pages.rs` compares them.
+    const _: () = assert!(
+        matches!(Action::AdvisoryViewed.store(), Store::AccessLog)
+            && matches!(Action::AdvisoryFirstSeen.store(), Store::Ledger)
+    );
+    sqlx::query!(
         r#"WITH seen AS (UPDATE notification SET read_at = now()
-                         WHERE recipient_id = $1 AND advisory_id = $2 AND read_at IS NULL)
-           INSERT INTO advisory_visit (user_id, advisory_id) VALUES ($1, $2)
-           ON CONFLICT (user_id, advisory_id) DO UPDATE SET last_visited_at = now()
-           RETURNING (xmax = 0) AS "inserted!""#,
+                         WHERE recipient_id = $1 AND advisory_id = $2 AND read_at IS NULL),
+           visit AS (INSERT INTO advisory_visit (user_id, advisory_id) VALUES ($1, $2)
+                     ON CONFLICT (user_id, advisory_id) DO UPDATE SET last_visited_at = now()
+                     RETURNING (xmax = 0) AS first),
+           viewed AS (INSERT INTO access_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
+                      VALUES ($1, $3, $2, '{}', $4, $5))
+           INSERT INTO audit_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
+           SELECT $1, $6, $2, '{}', NULL, '' FROM visit WHERE first"#,
         user_id,
-        advisory
+        advisory,
+        Action::AdvisoryViewed.as_str(),
+        origin.stored_ip(),
+        origin.stored_user_agent(),
+        Action::AdvisoryFirstSeen.as_str(),
     )
-    .fetch_one(&mut *conn)
+    .execute(conn)
     .await?;
-    let record = |action| Entry::new(action, Some(user_id), Some(origin)).advisory(advisory);
-    if first {
-        audit::record(conn, &state.redactor, record(Action::AdvisoryFirstSeen))
-            .await
-            .map_err(sqlx::Error::from)?;
-    }
-    audit::record(conn, &state.redactor, record(Action::AdvisoryViewed))
-        .await
-        .map_err(sqlx::Error::from)?;
     Ok(())
 }
 
