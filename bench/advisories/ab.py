@@ -55,7 +55,8 @@ def start_web(binary: str, port: int, db_url: str) -> subprocess.Popen:
            if k not in ("METRICS_PORT", "DATABASE_LISTEN_URL", "DATABASE_URL_FILE", "SECRET_KEY_FILE")}
     env.update(APP_ENV="development", LOG_FORMAT="plain", LOG_LEVEL="warn", DATABASE_URL=db_url,
                SECRET_KEY=os.environ.get("BENCH_SECRET_KEY", "bench-advisories-secret-key-not-for-production"),
-               WEB_BIND=f"127.0.0.1:{port}", RATELIMIT_ENABLE="false", DATABASE_MAX_CONNECTIONS="16")
+               WEB_BIND=f"127.0.0.1:{port}", RATELIMIT_ENABLE="false",
+               DATABASE_MAX_CONNECTIONS=os.environ.get("DB_MAX_CONNECTIONS", str(2 * len(os.sched_getaffinity(0)))))
     web = subprocess.Popen([binary, "web"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(300):
         try:
@@ -122,6 +123,8 @@ def main() -> None:
             sys.exit(f"--case {case!r}: {args.results}/paths-{who}.txt not found")
     if args.seconds < 1 or args.rounds < 1:
         sys.exit("--seconds and --rounds must be at least 1")
+    if not os.environ.get("DB_MAX_CONNECTIONS", "1").isdigit():
+        sys.exit("DB_MAX_CONNECTIONS must be a whole number (the web pool's size)")
     for name, binary in bins:
         if not os.access(binary, os.X_OK):
             sys.exit(f"--bin {name}: {binary} is not an executable")
