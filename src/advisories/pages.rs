@@ -447,7 +447,7 @@ pub async fn detail(
     let label = |name, email| person(&ctx, &caller, show_emails, name, email);
     let content = row.payload();
     Ok(DetailPage {
-        details_html: markdown::render(&content.details),
+        details_html: markdown::render_kept(row.id, &content.details),
         severities: content
             .severity
             .iter()

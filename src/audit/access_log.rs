@@ -1,7 +1,9 @@
 //! The access log: sign-ins, sign-outs, failed sign-ins, step-ups, advisory
 //! views and deliveries, with the client's IP and User-Agent. Rows are
 //! written through `audit::record`, which routes every catalogue action to
-//! its store.
+//! its store; only the advisory view is written by the advisory page itself,
+//! in the one statement that also moves the visit marker
+//! (`advisories::pages::record_visit`).
 
 use std::net::IpAddr;
 

@@ -2,7 +2,8 @@
 //! user-supplied HTML reaches a template (10-domain-model §12.3/§12.4,
 //! 50-web-ui §1.5).
 //!
-//! Owns [`SanitizedHtml`], whose only constructor is [`render`], and the
+//! Owns [`SanitizedHtml`], whose only constructor is [`render`] (and
+//! [`render_kept`], which keeps its output), and the
 //! mention syntax ([`mentions`] and the `<span class="mention">` chips).
 //!
 //! Pipeline, in this order and nothing after the sanitiser:
@@ -55,8 +56,8 @@ impl fmt::Display for SanitizedHtml {
     }
 }
 
-/// Sound because the only constructor is [`render`], whose output went
-/// through the sanitiser last.
+/// Sound because the only constructor is [`render`] (which [`render_kept`]
+/// calls), whose output went through the sanitiser last.
 impl askama::filters::HtmlSafe for SanitizedHtml {}
 
 /// Renders user markdown to sanitised HTML.
@@ -67,6 +68,55 @@ pub fn render(markdown: &str) -> SanitizedHtml {
     pulldown_cmark::html::push_html(&mut html, rewriter.out.into_iter());
     SanitizedHtml(SANITIZER.clean(&html).to_string())
 }
+
+/// [`render`], kept in memory per advisory: its details are rendered on
+/// every view of its page and change only with a new version. An entry
+/// serves only the advisory it was rendered for and only while its text is
+/// the same, so no page can tell whether another advisory's text was shown.
+/// When the kept sources and HTML reach [`KEPT_BYTES`], all are dropped.
+pub fn render_kept(advisory: i64, markdown: &str) -> SanitizedHtml {
+    let kept = KEPT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((source, html)) = kept.entries.get(&advisory)
+        && source.as_ref() == markdown
+    {
+        return html.clone();
+    }
+    drop(kept);
+    let html = render(markdown);
+    let size = markdown.len() + html.0.len();
+    if size > KEPT_BYTES {
+        return html;
+    }
+    let mut kept = KEPT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if kept.bytes + size > KEPT_BYTES {
+        kept.entries.clear();
+        kept.bytes = 0;
+    }
+    if let Some((source, old)) = kept
+        .entries
+        .insert(advisory, (markdown.into(), html.clone()))
+    {
+        kept.bytes -= source.len() + old.0.len();
+    }
+    kept.bytes += size;
+    html
+}
+
+/// The most memory [`render_kept`] holds: the details of about a thousand
+/// advisories.
+const KEPT_BYTES: usize = 4 << 20;
+
+#[derive(Default)]
+struct Kept {
+    entries: HashMap<i64, (Box<str>, SanitizedHtml)>,
+    bytes: usize,
+}
+
+static KEPT: LazyLock<std::sync::Mutex<Kept>> = LazyLock::new(Default::default);
 
 /// The handles mentioned in `markdown`, without the leading `@`, exactly as
 /// [`render`] chips them, each once (compared case-insensitively, first
@@ -550,6 +600,26 @@ mod tests {
 
     fn html(markdown: &str) -> String {
         render(markdown).to_string()
+    }
+
+    #[test]
+    fn kept_renders_follow_the_text_and_stay_within_their_budget() {
+        assert_eq!(render_kept(1, "**one**"), render("**one**"));
+        assert_eq!(render_kept(1, "**one**"), render("**one**"));
+        assert_eq!(render_kept(1, "*edited*"), render("*edited*"));
+        assert_eq!(render_kept(2, "**one**"), render("**one**"));
+        let big = "a".repeat(KEPT_BYTES / 3);
+        for advisory in 3..10 {
+            assert_eq!(render_kept(advisory, &big), render(&big));
+            let kept = KEPT.lock().unwrap();
+            let held: usize = kept
+                .entries
+                .values()
+                .map(|(s, h)| s.len() + h.0.len())
+                .sum();
+            assert_eq!(kept.bytes, held);
+            assert!(kept.bytes <= KEPT_BYTES, "{} bytes kept", kept.bytes);
+        }
     }
 
     fn chip(handle: &str) -> String {
