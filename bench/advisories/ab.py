@@ -160,6 +160,10 @@ def main() -> None:
             total = statistics.median(m["web_ms"] + m["pg_ms"] for m in s)
             print(f"| {case} | {name} | {med['rps']:.0f} | {med['p95']:.1f} | {med['web_ms']:.3f} | "
                   f"{med['pg_ms']:.3f} | {total:.3f} |")
+    failed = sum(m["non200"] for s in samples.values() for m in s)
+    if failed:
+        # An expired session or a missing migration answers fast and wrong.
+        sys.exit(f"\n{failed} responses were not 200: these figures do not measure the pages")
 
 
 if __name__ == "__main__":
