@@ -123,8 +123,9 @@ def main() -> None:
             sys.exit(f"--case {case!r}: {args.results}/paths-{who}.txt not found")
     if args.seconds < 1 or args.rounds < 1:
         sys.exit("--seconds and --rounds must be at least 1")
-    if not os.environ.get("DB_MAX_CONNECTIONS", "1").isdigit():
-        sys.exit("DB_MAX_CONNECTIONS must be a whole number (the web pool's size)")
+    pool = os.environ.get("DB_MAX_CONNECTIONS", "1")
+    if not (pool.isdigit() and 1 <= int(pool) <= 1000):
+        sys.exit("DB_MAX_CONNECTIONS must be a whole number from 1 to 1000 (the web pool's size)")
     for name, binary in bins:
         if not os.access(binary, os.X_OK):
             sys.exit(f"--bin {name}: {binary} is not an executable")
