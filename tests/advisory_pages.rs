@@ -199,6 +199,12 @@ async fn opening_an_advisory_leaves_receipts_and_clears_the_new_marker() {
     w.alice
         .get(&w.site.url(&format!("/advisories/{id}/")))
         .await;
+    // A panel's refresh reads the same statement without recording a view.
+    let refresh = w
+        .alice
+        .get(&w.site.url(&format!("/advisories/{id}/timeline/")))
+        .await;
+    assert_eq!(refresh.status, 200);
     let after = w.alice.get(&list).await;
     assert!(!after.body.contains("badge new"));
     assert!(!after.body.contains("badge changed"));

@@ -18,7 +18,7 @@ use super::{cwe, id, projects, repo, severity};
 use crate::access::permissions as perm;
 use crate::access::privacy::user_label;
 use crate::audit::access_log::RequestOrigin;
-use crate::audit::catalogue::{Action, Store, Tier};
+use crate::audit::catalogue::{Action, Tier};
 use crate::comments::timeline::Item;
 use crate::web::AppState;
 use crate::web::context::PageContext;
@@ -421,7 +421,8 @@ pub async fn detail(
     let facts = row.facts().map_err(|e| AppError::Internal(Box::new(e)))?;
     // Q-19: what the caller may not see does not exist for them.
     let role = perm::role(Some(actor), &facts).ok_or(AppError::NotFound)?;
-    let panels = super::panels::PanelData::fetch(&mut tx, actor, &row, &facts).await?;
+    let panels =
+        super::panels::PanelData::fetch_viewing(&mut tx, actor, &row, &facts, &origin).await?;
     let activity =
         crate::comments::timeline::build(&ctx, actor, &row, &facts, role, panels.timeline);
     let notifications = (facts.state != perm::State::Triage).then(|| {
@@ -440,7 +441,6 @@ pub async fn detail(
         &facts,
         panels.access,
     );
-    record_visit(&mut tx, actor.user_id, row.id, &origin).await?;
     tx.commit().await?;
 
     let show_emails = perm::can_see_user_emails(Some(actor), &facts);
@@ -498,47 +498,6 @@ pub async fn detail(
         advisory: row,
         ctx,
     })
-}
-
-/// The detail page's side effects (50-web-ui §6): the visit marker, the
-/// first-view receipt on the ledger (INV-AUDIT-6) and the view on the access
-/// log.
-async fn record_visit(
-    conn: &mut sqlx::PgConnection,
-    user_id: i64,
-    advisory: i64,
-    origin: &RequestOrigin,
-) -> Result<(), AppError> {
-    // One statement, since every view pays for it: opening the advisory reads
-    // its notifications (20-lifecycle §17.7), moves the visit marker, appends
-    // the access-log row and, on the first visit, the ledger's receipt, which
-    // carries no network data (INV-AUDIT-6). The rows are those
-    // `audit::record` writes for these actions (their metadata is empty,
-    // nothing to redact); `tests/advisory_pages.rs` compares them.
-    const _: () = assert!(
-        matches!(Action::AdvisoryViewed.store(), Store::AccessLog)
-            && matches!(Action::AdvisoryFirstSeen.store(), Store::Ledger)
-    );
-    sqlx::query!(
-        r#"WITH seen AS (UPDATE notification SET read_at = now()
-                         WHERE recipient_id = $1 AND advisory_id = $2 AND read_at IS NULL),
-           visit AS (INSERT INTO advisory_visit (user_id, advisory_id) VALUES ($1, $2)
-                     ON CONFLICT (user_id, advisory_id) DO UPDATE SET last_visited_at = now()
-                     RETURNING (xmax = 0) AS first),
-           viewed AS (INSERT INTO access_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
-                      VALUES ($1, $3, $2, '{}', $4, $5))
-           INSERT INTO audit_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
-           SELECT $1, $6, $2, '{}', NULL, '' FROM visit WHERE first"#,
-        user_id,
-        advisory,
-        Action::AdvisoryViewed.as_str(),
-        origin.stored_ip(),
-        origin.stored_user_agent(),
-        Action::AdvisoryFirstSeen.as_str(),
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize)]

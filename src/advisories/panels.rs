@@ -1,7 +1,8 @@
 //! What the advisory page's panels read, in one statement
 //! (`sql/panels.sql`): the page takes every part of it, and a panel's own
 //! refresh takes its part, so there is one source for each panel's rows and
-//! a view costs one round trip for all of them (docs/performance.md).
+//! a view costs one round trip for all of them (docs/performance.md). The
+//! page's own read also records the view (`fetch_viewing`).
 
 use sqlx::PgConnection;
 use sqlx::types::Json;
@@ -11,7 +12,8 @@ use crate::access::panel::{AccessRows, GrantRow, InvitationRow};
 use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
 use crate::advisories::pages::VersionRow;
 use crate::advisories::workflow::panel::WorkflowRow;
-use crate::audit::catalogue::Action;
+use crate::audit::access_log::RequestOrigin;
+use crate::audit::catalogue::{Action, Store};
 use crate::comments::timeline::{CommentRow, EventRow, TimelineRows};
 use crate::cve::panel::CveRow;
 use crate::notifications::preferences::NotificationRow;
@@ -37,6 +39,37 @@ impl PanelData {
         row: &AdvisoryRow,
         facts: &AdvisoryFacts,
     ) -> Result<PanelData, sqlx::Error> {
+        Self::read(conn, actor, row, facts, None).await
+    }
+
+    /// `fetch`, for the advisory page: the same statement records that
+    /// `actor` opened it from `origin` (50-web-ui §6): their notifications of
+    /// it read, the visit marker, the view on the access log and, on the
+    /// first visit, the receipt on the ledger (INV-AUDIT-6). Only after the
+    /// caller was found to see the advisory.
+    pub async fn fetch_viewing(
+        conn: &mut PgConnection,
+        actor: &Actor,
+        row: &AdvisoryRow,
+        facts: &AdvisoryFacts,
+        origin: &RequestOrigin,
+    ) -> Result<PanelData, sqlx::Error> {
+        Self::read(conn, actor, row, facts, Some(origin)).await
+    }
+
+    async fn read(
+        conn: &mut PgConnection,
+        actor: &Actor,
+        row: &AdvisoryRow,
+        facts: &AdvisoryFacts,
+        view: Option<&RequestOrigin>,
+    ) -> Result<PanelData, sqlx::Error> {
+        // The statement writes the rows `audit::record` would, to the stores
+        // the catalogue routes these actions to.
+        const _: () = assert!(
+            matches!(Action::AdvisoryViewed.store(), Store::AccessLog)
+                && matches!(Action::AdvisoryFirstSeen.store(), Store::Ledger)
+        );
         let me = Some(actor);
         let role = perm::role(me, facts);
         let timeline_actions: Vec<String> = role
@@ -57,6 +90,10 @@ impl PanelData {
             actor.user_id,
             &timeline_actions,
             perm::can_see_internal_comment(me, facts),
+            view.map(|_| Action::AdvisoryViewed.as_str()),
+            Action::AdvisoryFirstSeen.as_str(),
+            view.and_then(RequestOrigin::stored_ip),
+            view.map_or("", RequestOrigin::stored_user_agent),
         )
         .fetch_one(conn)
         .await?;

@@ -3,7 +3,7 @@
 //! written through `audit::record`, which routes every catalogue action to
 //! its store; only the advisory view is written by the advisory page itself,
 //! in the one statement that also moves the visit marker
-//! (`advisories::pages::record_visit`).
+//! (`advisories::panels::PanelData::fetch_viewing`).
 
 use std::net::IpAddr;
 

@@ -6,8 +6,29 @@
 -- grantable groups), $5 admin, $6 the caller's groups, $7 and $8 how many CVE
 -- requests and publication runs to list, $9 the caller, $10 the ledger
 -- actions their role shows on the timeline, $11 whether internal comments
--- show. Each list keeps its subquery's
--- order.
+-- show, $12 the access-log action when the statement also records the
+-- caller's view of the page (NULL for a panel's refresh), $13 the ledger's
+-- first-view action, $14 and $15 the request's IP and User-Agent. Each list
+-- keeps its subquery's order.
+--
+-- The view rides on this statement because every page view pays for it:
+-- opening the advisory reads its notifications (20-lifecycle §17.7), moves
+-- the visit marker, appends the access-log row and, on the first visit, the
+-- ledger's receipt, which carries no network data (INV-AUDIT-6). The rows
+-- are those `audit::record` writes for these actions (their metadata is
+-- empty, nothing to redact). The panels read the snapshot from before the
+-- view, as they did when it came after them.
+WITH seen AS (UPDATE notification SET read_at = now()
+              WHERE $12::text IS NOT NULL
+                AND recipient_id = $9 AND advisory_id = $1 AND read_at IS NULL),
+     visit AS (INSERT INTO advisory_visit (user_id, advisory_id)
+               SELECT $9, $1 WHERE $12::text IS NOT NULL
+               ON CONFLICT (user_id, advisory_id) DO UPDATE SET last_visited_at = now()
+               RETURNING (xmax = 0) AS first),
+     viewed AS (INSERT INTO access_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
+                SELECT $9, $12, $1, '{}', $14, $15 WHERE $12::text IS NOT NULL),
+     receipt AS (INSERT INTO audit_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
+                 SELECT $9, $13, $1, '{}', NULL, '' FROM visit WHERE first)
 SELECT
   (SELECT coalesce(json_agg(v), '[]')
    FROM (SELECT v.version, v.created_at, u.display_name, u.email
