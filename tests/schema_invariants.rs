@@ -248,6 +248,108 @@ async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
     tx.rollback().await.unwrap();
 }
 
+// INV-CONF-2: a connection keeps each user's reach across transactions, but
+// only while no transaction that changed a grant, a membership or a team has
+// committed since: another transaction's change counts from the user's next
+// transaction on that connection, an uncommitted one does not count, and a
+// transaction that changed them and rolled back leaves nothing behind.
+#[tokio::test]
+async fn a_connection_keeps_the_reach_only_until_a_change_commits() {
+    async fn outsider_sees(conn: &sqlx::PgPool, w: &World) -> Vec<String> {
+        let mut tx = app_role_tx(conn).await;
+        set_principal(&mut tx, user_principal(w.outsider))
+            .await
+            .unwrap();
+        let ids = sqlx::query_scalar("SELECT advisory_id FROM advisory ORDER BY advisory_id")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        ids
+    }
+    async fn epoch(pool: &sqlx::PgPool) -> i64 {
+        sqlx::query_scalar("SELECT n FROM rls_reach_epoch")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    }
+    let w = World::new().await;
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&w.db.url)
+        .await
+        .unwrap();
+    assert_eq!(outsider_sees(&one, &w).await, ["ECL-4444-4444-4444"]);
+    let kept: String = sqlx::query_scalar("SELECT current_setting($1, true)")
+        .bind(format!("advisoryhub.reach_{}", w.outsider))
+        .fetch_one(&one)
+        .await
+        .unwrap();
+    assert!(!kept.is_empty(), "the connection keeps the reach it read");
+    assert_eq!(outsider_sees(&one, &w).await, ["ECL-4444-4444-4444"]);
+
+    // Committed elsewhere, two rows in one transaction: the epoch moves once.
+    let before = epoch(&w.db.pool).await;
+    sqlx::query(
+        "INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission)
+         SELECT id, 'user', $1, 'viewer' FROM advisory
+         WHERE advisory_id IN ('ECL-3333-3333-3333', 'ECL-2222-2222-2222')",
+    )
+    .bind(w.outsider)
+    .execute(&w.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(epoch(&w.db.pool).await, before + 1);
+    assert_eq!(
+        outsider_sees(&one, &w).await,
+        [
+            "ECL-2222-2222-2222",
+            "ECL-3333-3333-3333",
+            "ECL-4444-4444-4444"
+        ]
+    );
+
+    // Not yet committed elsewhere: not seen; committed: seen.
+    let mut other = w.db.pool.begin().await.unwrap();
+    sqlx::query("DELETE FROM user_group WHERE user_id = $1")
+        .bind(w.outsider)
+        .execute(&mut *other)
+        .await
+        .unwrap();
+    assert_eq!(outsider_sees(&one, &w).await.len(), 3);
+    other.commit().await.unwrap();
+    assert_eq!(
+        outsider_sees(&one, &w).await,
+        ["ECL-2222-2222-2222", "ECL-3333-3333-3333"]
+    );
+
+    // A change on this connection, seen by its own transaction, then rolled
+    // back: the next transaction does not see it.
+    let mut tx = one.begin().await.unwrap();
+    sqlx::query("DELETE FROM access_grant WHERE principal_type = 'user' AND principal_id = $1")
+        .bind(w.outsider)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("SET LOCAL ROLE ah_test_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    set_principal(&mut tx, user_principal(w.outsider))
+        .await
+        .unwrap();
+    let inside: Vec<String> = sqlx::query_scalar("SELECT advisory_id FROM advisory")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert!(inside.is_empty(), "{inside:?}");
+    tx.rollback().await.unwrap();
+    assert_eq!(
+        outsider_sees(&one, &w).await,
+        ["ECL-2222-2222-2222", "ECL-3333-3333-3333"]
+    );
+}
+
 // INV-CONF-2: child tables defer to the advisory.
 #[tokio::test]
 async fn versions_are_visible_only_with_their_advisory() {
