@@ -125,6 +125,24 @@ impl World {
     }
 }
 
+/// What the outsider sees in `tx` through the application role, with no
+/// filter of the query's own; the role is reset afterwards.
+async fn as_outsider(tx: &mut sqlx::PgConnection, w: &World) -> Vec<String> {
+    sqlx::query("SET LOCAL ROLE ah_test_app")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    set_principal(&mut *tx, user_principal(w.outsider))
+        .await
+        .unwrap();
+    let ids = sqlx::query_scalar("SELECT advisory_id FROM advisory ORDER BY advisory_id")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("RESET ROLE").execute(&mut *tx).await.unwrap();
+    ids
+}
+
 fn user_principal(id: i64) -> Principal {
     Principal::User {
         id,
@@ -173,21 +191,6 @@ async fn row_level_security_shows_each_principal_only_what_it_may_see() {
 // and a savepoint rolled back takes the change back for the policy too.
 #[tokio::test]
 async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
-    async fn as_outsider(tx: &mut sqlx::PgConnection, w: &World) -> Vec<String> {
-        sqlx::query("SET LOCAL ROLE ah_test_app")
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        set_principal(&mut *tx, user_principal(w.outsider))
-            .await
-            .unwrap();
-        let ids = sqlx::query_scalar("SELECT advisory_id FROM advisory ORDER BY advisory_id")
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
-        sqlx::query("RESET ROLE").execute(&mut *tx).await.unwrap();
-        ids
-    }
     async fn change<T>(tx: &mut sqlx::PgConnection, sql: &'static str, value: T)
     where
         T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + 'static,
@@ -255,15 +258,9 @@ async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
 // transaction that changed them and rolled back leaves nothing behind.
 #[tokio::test]
 async fn a_connection_keeps_the_reach_only_until_a_change_commits() {
-    async fn outsider_sees(conn: &sqlx::PgPool, w: &World) -> Vec<String> {
-        let mut tx = app_role_tx(conn).await;
-        set_principal(&mut tx, user_principal(w.outsider))
-            .await
-            .unwrap();
-        let ids = sqlx::query_scalar("SELECT advisory_id FROM advisory ORDER BY advisory_id")
-            .fetch_all(&mut *tx)
-            .await
-            .unwrap();
+    async fn outsider_sees(pool: &sqlx::PgPool, w: &World) -> Vec<String> {
+        let mut tx = pool.begin().await.unwrap();
+        let ids = as_outsider(&mut tx, w).await;
         tx.commit().await.unwrap();
         ids
     }
@@ -331,17 +328,7 @@ async fn a_connection_keeps_the_reach_only_until_a_change_commits() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query("SET LOCAL ROLE ah_test_app")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    set_principal(&mut tx, user_principal(w.outsider))
-        .await
-        .unwrap();
-    let inside: Vec<String> = sqlx::query_scalar("SELECT advisory_id FROM advisory")
-        .fetch_all(&mut *tx)
-        .await
-        .unwrap();
+    let inside = as_outsider(&mut tx, &w).await;
     assert!(inside.is_empty(), "{inside:?}");
     tx.rollback().await.unwrap();
     assert_eq!(
