@@ -45,8 +45,8 @@ impl PanelData {
     /// `fetch`, for the advisory page: the same statement records that
     /// `actor` opened it from `origin` (50-web-ui §6): their notifications of
     /// it read, the visit marker, the view on the access log and, on the
-    /// first visit, the receipt on the ledger (INV-AUDIT-6). Only after the
-    /// caller was found to see the advisory.
+    /// first visit, the receipt on the ledger (INV-AUDIT-6). Nothing is
+    /// recorded for a caller with no role on the advisory.
     pub async fn fetch_viewing(
         conn: &mut PgConnection,
         actor: &Actor,
@@ -72,6 +72,7 @@ impl PanelData {
         );
         let me = Some(actor);
         let role = perm::role(me, facts);
+        let view = view.filter(|_| role.is_some());
         let timeline_actions: Vec<String> = role
             .into_iter()
             .flat_map(Action::visible_on_timeline)
