@@ -143,6 +143,15 @@ async fn as_outsider(tx: &mut sqlx::PgConnection, w: &World) -> Vec<String> {
     ids
 }
 
+/// A pool of one connection, so that successive transactions share it.
+async fn one_connection(w: &World) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&w.db.url)
+        .await
+        .unwrap()
+}
+
 fn user_principal(id: i64) -> Principal {
     Principal::User {
         id,
@@ -271,11 +280,7 @@ async fn a_connection_keeps_the_reach_only_until_a_change_commits() {
             .unwrap()
     }
     let w = World::new().await;
-    let one = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&w.db.url)
-        .await
-        .unwrap();
+    let one = one_connection(&w).await;
     assert_eq!(outsider_sees(&one, &w).await, ["ECL-4444-4444-4444"]);
     let kept: String = sqlx::query_scalar("SELECT current_setting($1, true)")
         .bind(format!("advisoryhub.reach_{}", w.outsider))
@@ -367,11 +372,7 @@ async fn versions_are_visible_only_with_their_advisory() {
 #[tokio::test]
 async fn the_principal_does_not_leak_to_the_next_transaction() {
     let w = World::new().await;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(1)
-        .connect(&w.db.url)
-        .await
-        .unwrap();
+    let pool = one_connection(&w).await;
     let tx = advisoryhub::db::begin_as(&pool, Principal::System)
         .await
         .unwrap();
