@@ -341,9 +341,29 @@ async fn list_and_detail_pages_run_a_fixed_number_of_statements() {
     w.edit_summary(&id, "One, edited", 1).await;
     let list_many = measure(w.site.url("/advisories/")).await;
     let detail_many = measure(w.site.url(&format!("/advisories/{id}/"))).await;
+    // A report in triage shows the triage card with its intake record and
+    // project picker: read by the same statements.
+    let report = w.create("A report").await;
+    sqlx::query(
+        "WITH a AS (UPDATE advisory SET state = 'triage' WHERE advisory_id = $1 RETURNING id)
+         INSERT INTO advisory_intake (advisory_id, reporter_display_name)
+         SELECT id, 'Rita Reporter' FROM a",
+    )
+    .bind(&report)
+    .execute(&w.site.db.pool)
+    .await
+    .unwrap();
+    let triage = measure(w.site.url(&format!("/advisories/{report}/"))).await;
+    let card = w
+        .bob
+        .get(&w.site.url(&format!("/advisories/{report}/")))
+        .await;
+    assert!(card.body.contains("Rita Reporter"), "{}", card.body);
+    assert!(card.body.contains("id=\"workflow-promote-form\""));
     assert!(list_one > 0 && detail_one > 0, "statements are counted");
     assert_eq!(list_one, list_many, "list page statements");
     assert_eq!(detail_one, detail_many, "detail page statements");
+    assert_eq!(detail_one, triage, "a triage report's page statements");
 }
 
 /// The form's own encoding of `form`, plus the CSRF token of `page`.

@@ -429,8 +429,9 @@ pub async fn detail(
         crate::notifications::preferences::Panel::from_row(&row.advisory_id, &panels.notifications)
     });
     let workflow =
-        super::workflow::panel::load(&mut tx, actor, &row, &facts, panels.workflow).await?;
-    let triage = super::workflow::triage_panel::load(&mut tx, actor, &row, &facts).await?;
+        super::workflow::panel::build(actor, &row, &facts, panels.workflow, &panels.projects);
+    let triage =
+        super::workflow::triage_panel::build(actor, &row, &facts, panels.intake, &panels.projects);
     let review = crate::review::panel::build(actor, &row, &facts, panels.review);
     let cve = crate::cve::panel::build(actor, &row, &facts, panels.cve);
     let publication = crate::publication::panel::build(actor, &row, &facts, panels.publication);

@@ -2,7 +2,9 @@
 //! (`sql/panels.sql`): the page takes every part of it, and a panel's own
 //! refresh takes its part, so there is one source for each panel's rows and
 //! a view costs one round trip for all of them (docs/performance.md). The
-//! page's own read also records the view (`fetch_viewing`).
+//! page's own read also records the view and reads what only the page shows:
+//! the projects of its pickers and the triage card's intake record
+//! (`fetch_viewing`).
 
 use sqlx::PgConnection;
 use sqlx::types::Json;
@@ -11,7 +13,9 @@ use super::repo::AdvisoryRow;
 use crate::access::panel::{AccessRows, GrantRow, InvitationRow};
 use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Role};
 use crate::advisories::pages::VersionRow;
-use crate::advisories::workflow::panel::WorkflowRow;
+use crate::advisories::workflow::common::ProjectInfo;
+use crate::advisories::workflow::panel::{self as workflow_panel, WorkflowRow};
+use crate::advisories::workflow::triage_panel::{self, IntakeRow};
 use crate::audit::access_log::RequestOrigin;
 use crate::audit::catalogue::{Action, Store};
 use crate::comments::timeline::{CommentRow, EventRow, TimelineRows};
@@ -29,6 +33,10 @@ pub struct PanelData {
     pub access: AccessRows,
     pub notifications: NotificationRow,
     pub timeline: TimelineRows,
+    /// Every project, when a picker of the page lists them; else empty.
+    pub projects: Vec<ProjectInfo>,
+    /// The triage card's intake record, when the card is shown.
+    pub intake: Option<IntakeRow>,
 }
 
 impl PanelData {
@@ -42,11 +50,13 @@ impl PanelData {
         Self::read(conn, actor, row, facts, None).await
     }
 
-    /// `fetch`, for the advisory page: the same statement records that
-    /// `actor` opened it from `origin` (50-web-ui §6): their notifications of
-    /// it read, the visit marker, the view on the access log and, on the
-    /// first visit, the receipt on the ledger (INV-AUDIT-6). Nothing is
-    /// recorded for a caller with no role on the advisory.
+    /// `fetch`, for the advisory page: the same statement reads what only
+    /// the page shows (the projects of its pickers, the triage card's intake
+    /// record) and records that `actor` opened it from `origin` (50-web-ui
+    /// §6): their notifications of it read, the visit marker, the view on the
+    /// access log and, on the first visit, the receipt on the ledger
+    /// (INV-AUDIT-6). Nothing is recorded for a caller with no role on the
+    /// advisory.
     pub async fn fetch_viewing(
         conn: &mut PgConnection,
         actor: &Actor,
@@ -62,7 +72,7 @@ impl PanelData {
         actor: &Actor,
         row: &AdvisoryRow,
         facts: &AdvisoryFacts,
-        view: Option<&RequestOrigin>,
+        page: Option<&RequestOrigin>,
     ) -> Result<PanelData, sqlx::Error> {
         // The statement writes the rows `audit::record` would, to the stores
         // the catalogue routes these actions to.
@@ -72,7 +82,11 @@ impl PanelData {
         );
         let me = Some(actor);
         let role = perm::role(me, facts);
-        let view = view.filter(|_| role.is_some());
+        let view = page.filter(|_| role.is_some());
+        let projects_listed = page.is_some()
+            && (workflow_panel::lists_projects(actor, facts)
+                || triage_panel::lists_projects(actor, facts));
+        let intake_shown = page.is_some() && triage_panel::shown(facts);
         let timeline_actions: Vec<String> = role
             .into_iter()
             .flat_map(Action::visible_on_timeline)
@@ -95,6 +109,8 @@ impl PanelData {
             Action::AdvisoryFirstSeen.as_str(),
             view.and_then(RequestOrigin::stored_ip),
             view.map_or("", RequestOrigin::stored_user_agent),
+            projects_listed,
+            intake_shown,
         )
         .fetch_one(conn)
         .await?;
@@ -115,6 +131,8 @@ impl PanelData {
                 events: r.events.0,
                 pruned_before: r.pruned_before,
             },
+            projects: r.projects.0,
+            intake: r.intake.map(|i| i.0),
         })
     }
 }

@@ -8,8 +8,9 @@
 -- actions their role shows on the timeline, $11 whether internal comments
 -- show, $12 the access-log action when the statement also records the
 -- caller's view of the page (NULL for a panel's refresh), $13 the ledger's
--- first-view action, $14 and $15 the request's IP and User-Agent. Each list
--- keeps its subquery's order.
+-- first-view action, $14 and $15 the request's IP and User-Agent, $16
+-- whether a panel offers a project picker, $17 whether the triage card shows
+-- the intake record. Each list keeps its subquery's order.
 --
 -- The view rides on this statement because every page view pays for it:
 -- opening the advisory reads its notifications (20-lifecycle §17.7), moves
@@ -53,6 +54,21 @@ SELECT
          LEFT JOIN project sp ON sp.id = a.reassignment_suggested_project_id
          WHERE a.id = $1) w)
     AS "workflow!: Json<WorkflowRow>",
+  -- Every project, for the pickers of the workflow panel and the triage card.
+  (SELECT coalesce(json_agg(p ORDER BY lower(p.name), p.slug), '[]')
+   FROM (SELECT id, slug, name, security_team_id AS team_group_id FROM project WHERE $16) p)
+    AS "projects!: Json<Vec<ProjectInfo>>",
+  -- A triage report's intake record, with its reporter and who flagged it.
+  (SELECT to_json(i)
+   FROM (SELECT i.reporter_display_name, i.submitted_at,
+                ru.id AS reporter_id, ru.display_name AS reporter_name, ru.email AS reporter_email,
+                i.admin_routing_note, i.flagged_for_routing_at,
+                fu.id AS flagger_id, fu.display_name AS flagger_name, fu.email AS flagger_email
+         FROM advisory_intake i
+         LEFT JOIN app_user ru ON ru.id = i.reporter_user_id
+         LEFT JOIN app_user fu ON fu.id = i.flagged_for_routing_by
+         WHERE $17 AND i.advisory_id = $1) i)
+    AS "intake: Json<IntakeRow>",
   -- The open review and the last decision.
   (SELECT to_json(r)
    FROM (SELECT ov.version AS open_version, o.created_at AS open_at,

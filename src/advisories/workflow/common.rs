@@ -28,7 +28,7 @@ pub const MAX_NOTE_CHARS: usize = 10_000;
 pub const STEP_UP_REQUIRED: &str = "lifecycle-error-step-up-required";
 
 /// A project as the reassignment workflow names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
 pub struct ProjectInfo {
     pub id: Uuid,
     pub slug: String,

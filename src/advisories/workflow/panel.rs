@@ -2,11 +2,10 @@
 //! §6.3 lifecycle actions): the dismissed or withdrawn banner with its
 //! reason, the pending withdrawal and reassignment requests, and a form for
 //! each action the caller may take, each shown only when its predicate
-//! holds (hiding is display only; the services decide). Two statements: the
-//! workflow columns with the requesters, and the projects when a picker is
-//! shown.
+//! holds (hiding is display only; the services decide). Its rows come from
+//! the panels statement (`advisories::panels`): the workflow columns with
+//! the requesters, and the projects when a picker is shown.
 
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::common::ProjectInfo;
@@ -347,14 +346,22 @@ pub struct WorkflowRow {
     last_task_status: Option<String>,
 }
 
-/// The panel of `row` for `actor`, from its workflow row.
-pub async fn load(
-    conn: &mut PgConnection,
+/// Whether the panel offers a project picker to `actor`: the panels
+/// statement then reads the projects.
+pub fn lists_projects(actor: &Actor, facts: &AdvisoryFacts) -> bool {
+    let me = Some(actor);
+    perm::can_request_reassignment(me, facts) || perm::can_pick_reassignment_target(me, facts)
+}
+
+/// The panel of `row` for `actor`, from its workflow row and, when
+/// [`lists_projects`], every project.
+pub fn build(
     actor: &Actor,
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
     r: WorkflowRow,
-) -> Result<Panel, sqlx::Error> {
+    all_projects: &[ProjectInfo],
+) -> Panel {
     let suggested = match (
         r.suggested_id,
         r.suggested_slug.clone(),
@@ -371,26 +378,13 @@ pub async fn load(
     };
     let mut facts = facts.clone();
     facts.reassignment_suggested = suggested.as_ref().map(ProjectInfo::reference);
-    let me = Some(actor);
-    let projects = if perm::can_request_reassignment(me, &facts)
-        || perm::can_pick_reassignment_target(me, &facts)
-    {
-        // `unsorted` only routes triage reports (10 §9.4, INV-PROJECT-2):
-        // no draft is moved there.
-        sqlx::query!(
-            "SELECT slug, name FROM project WHERE id <> $1 AND slug <> $2
-             ORDER BY lower(name), slug",
-            row.project_id,
-            UNSORTED
-        )
-        .fetch_all(&mut *conn)
-        .await?
-        .into_iter()
-        .map(|p| (p.slug, p.name))
-        .collect()
-    } else {
-        Vec::new()
-    };
+    // `unsorted` only routes triage reports (10 §9.4, INV-PROJECT-2): no
+    // draft is moved there.
+    let projects: Vec<(String, String)> = all_projects
+        .iter()
+        .filter(|p| p.id != row.project_id && p.slug != UNSORTED)
+        .map(|p| (p.slug.clone(), p.name.clone()))
+        .collect();
     let busy = matches!(r.last_task_status.as_deref(), Some("queued" | "running"));
     let failed = r.last_task_status.as_deref() == Some("failed");
     let withdrawing = !row.withdrawn_reason.is_empty() && facts.state == State::Published;
@@ -409,7 +403,7 @@ pub async fn load(
     }
     banners(&mut panel, actor, row, &facts, r, suggested, &projects);
     actions(&mut panel, actor, row, &facts, projects);
-    Ok(panel)
+    panel
 }
 
 /// The pending requests, with the actions each offers the caller.

@@ -6,13 +6,12 @@
 //! lifecycle actions. Native triage reports only: a GHSA-linked one has no
 //! human triage action (20-lifecycle §6).
 
-use sqlx::PgConnection;
-
+use super::common::ProjectInfo;
 use super::panel::{ActionForm, Field, Picker, RequestBanner};
-use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Kind, ProjectRef, State};
+use crate::access::permissions::{self as perm, Actor, AdvisoryFacts, Kind, State};
 use crate::access::privacy::user_label;
 use crate::advisories::pages::{iso, when};
-use crate::advisories::projects::{self, UNSORTED};
+use crate::advisories::projects::UNSORTED;
 use crate::advisories::repo::AdvisoryRow;
 use crate::web::routes;
 
@@ -116,43 +115,50 @@ pub fn reassign_form(public_id: &str, projects: Vec<(String, String)>) -> Action
     }
 }
 
-struct Intake {
+/// The report's intake record with the reporter and the flagger, as the
+/// panels statement (`advisories::panels`) reads it.
+#[derive(Debug, serde::Deserialize)]
+pub struct IntakeRow {
     reporter_display_name: String,
+    #[serde(with = "time::serde::rfc3339")]
     submitted_at: time::OffsetDateTime,
     reporter_id: Option<i64>,
     reporter_name: Option<String>,
     reporter_email: Option<String>,
     admin_routing_note: String,
+    #[serde(with = "time::serde::rfc3339::option")]
     flagged_for_routing_at: Option<time::OffsetDateTime>,
     flagger_id: Option<i64>,
     flagger_name: Option<String>,
     flagger_email: Option<String>,
 }
 
-/// The card of `row` for `actor`; empty unless it is a native report.
-pub async fn load(
-    conn: &mut PgConnection,
+/// Whether the card is shown: a native report in triage. The panels
+/// statement reads its intake record then.
+pub fn shown(facts: &AdvisoryFacts) -> bool {
+    facts.state == State::Triage && facts.kind == Kind::Native
+}
+
+/// Whether the card offers `actor` a project picker: the panels statement
+/// then reads the projects.
+pub fn lists_projects(actor: &Actor, facts: &AdvisoryFacts) -> bool {
+    let me = Some(actor);
+    (perm::can_triage(me, facts) && !facts.project_is_unsorted)
+        || perm::can_reassign_triage(me, facts)
+}
+
+/// The card of `row` for `actor`, from its intake record and, when
+/// [`lists_projects`], every project; empty unless it is a native report.
+pub fn build(
     actor: &Actor,
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
-) -> Result<Panel, sqlx::Error> {
-    if facts.state != State::Triage || facts.kind != Kind::Native {
-        return Ok(Panel::default());
+    intake: Option<IntakeRow>,
+    projects: &[ProjectInfo],
+) -> Panel {
+    if !shown(facts) {
+        return Panel::default();
     }
-    let intake = sqlx::query_as!(
-        Intake,
-        r#"SELECT i.reporter_display_name, i.submitted_at,
-                  ru.id AS "reporter_id?", ru.display_name AS "reporter_name?", ru.email AS "reporter_email?",
-                  i.admin_routing_note, i.flagged_for_routing_at,
-                  fu.id AS "flagger_id?", fu.display_name AS "flagger_name?", fu.email AS "flagger_email?"
-           FROM advisory_intake i
-           LEFT JOIN app_user ru ON ru.id = i.reporter_user_id
-           LEFT JOIN app_user fu ON fu.id = i.flagged_for_routing_by
-           WHERE i.advisory_id = $1"#,
-        row.id
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
     let me = Some(actor);
     let show_emails = perm::can_see_user_emails(me, facts);
     let label = |id: Option<i64>, name: Option<String>, email: Option<String>| match (name, email) {
@@ -202,26 +208,22 @@ pub async fn load(
             });
         }
     }
-    actions(conn, &mut panel, actor, row, facts).await?;
-    Ok(panel)
+    actions(&mut panel, actor, row, facts, projects);
+    panel
 }
 
 /// Promote, reassign and flag, each when its predicate holds.
-async fn actions(
-    conn: &mut PgConnection,
+fn actions(
     panel: &mut Panel,
     actor: &Actor,
     row: &AdvisoryRow,
     facts: &AdvisoryFacts,
-) -> Result<(), sqlx::Error> {
+    all: &[ProjectInfo],
+) {
     let me = Some(actor);
     let id = row.advisory_id.as_str();
     let can_triage = perm::can_triage(me, facts);
     let can_reassign = perm::can_reassign_triage(me, facts);
-    if !can_triage && !can_reassign && !perm::can_flag_for_admin_routing(me, facts) {
-        return Ok(());
-    }
-    let all = projects::all(conn).await?;
     // On `unsorted` the report is given a project first (the reassign
     // picker, 50 §6.3); elsewhere it is accepted where it is, or moved on
     // the way to a project of the caller's.
@@ -229,16 +231,7 @@ async fn actions(
         let targets: Vec<(String, String)> = all
             .iter()
             .filter(|p| p.slug != UNSORTED)
-            .filter(|p| {
-                perm::can_promote_triage_to(
-                    me,
-                    facts,
-                    ProjectRef {
-                        id: p.id,
-                        team_group_id: p.security_team_id,
-                    },
-                )
-            })
+            .filter(|p| perm::can_promote_triage_to(me, facts, p.reference()))
             .map(|p| (p.slug.clone(), p.name.clone()))
             .collect();
         let picker = (targets.len() > 1).then(|| Picker {
@@ -261,5 +254,4 @@ async fn actions(
     if perm::can_flag_for_admin_routing(me, facts) {
         panel.actions.push(flag_form(id));
     }
-    Ok(())
 }
