@@ -89,6 +89,11 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
     # detail statement explained next to the advisory's load.
     panels_path = root / "src/advisories/sql/panels.sql"
     panels_sql = panels_path.read_text().strip().rstrip(";") if panels_path.exists() else None
+    # The statement grew parameters over time; older trees take a prefix.
+    panels_types = ["int8", "bool", "int8", "bool", "bool", "int8[]", "int8", "int8", "int8", "text[]",
+                    "bool", "text", "text", "inet", "varchar", "bool", "bool"]
+    if panels_sql:
+        panels_types = panels_types[:max(int(n) for n in re.findall(r"\$(\d+)", panels_sql))]
     reach_shape = "$16" in page_sql
     # Since the search is resolved with the reach, $4 is the matching ids.
     matches_shape = "$4::bigint[]" in counts_sql or reach_counts
@@ -199,12 +204,15 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
         statements.append((f"detail load {detail}",
                            f"EXECUTE load('{detail}', :{who}_id, :'{who}_groups'::int8[])", False))
         if panels_sql:
-            # As the team's owner (both users own their advisory): every
-            # part is read, publication errors and internal comments too.
+            # As the team's owner (both users own their advisory) opening the
+            # page: every part is read, publication errors and internal
+            # comments too, and the view is recorded (rolled back below).
+            values = [f":{who}_detail_id", "true", f":{who}_detail_team", "true", is_admin,
+                      f":'{who}_groups'::int8[]", "50", "10", f":{who}_id", pg_array(all_tiers),
+                      "true", "'advisory.viewed'", "'advisory.first_seen'", "'127.0.0.1'",
+                      "'bench'", "true", "true"][:len(panels_types)]
             statements.append((f"detail panels {detail}",
-                               f"EXECUTE panels(:{who}_detail_id, true, :{who}_detail_team, true, "
-                               f"{is_admin}, :'{who}_groups'::int8[], 50, 10, :{who}_id, "
-                               f"{pg_array(all_tiers)}, true)", False))
+                               f"EXECUTE panels({', '.join(values)})", False))
         else:
             statements.append((f"detail timeline {detail}",
                                f"EXECUTE timeline(:{who}_detail_id, {pg_array(all_tiers)})", False))
@@ -223,8 +231,7 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
             print(f"PREPARE page({page_types}) AS\n{page_sql};")
             print(f"PREPARE load(text, int8, int8[]) AS\n{load_sql};")
             if panels_sql:
-                print("PREPARE panels(int8, bool, int8, bool, bool, int8[], int8, int8, int8, text[], bool) "
-                      f"AS\n{panels_sql};")
+                print(f"PREPARE panels({', '.join(panels_types)}) AS\n{panels_sql};")
             else:
                 print(f"PREPARE timeline(int8, text[]) AS\n{timeline_sql};")
             for label, stmt, is_search in statements:

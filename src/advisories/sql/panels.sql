@@ -29,12 +29,21 @@ WITH seen AS (UPDATE notification SET read_at = now()
      viewed AS (INSERT INTO access_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
                 SELECT $9, $12, $1, '{}', $14, $15 WHERE $12::text IS NOT NULL),
      receipt AS (INSERT INTO audit_log_entry (actor_id, action, advisory_id, metadata, ip_address, user_agent)
-                 SELECT $9, $13, $1, '{}', NULL, '' FROM visit WHERE first)
+                 SELECT $9, $13, $1, '{}', NULL, '' FROM visit WHERE first),
+     -- The advisory's versions, review tasks and publication runs, each read
+     -- once (and checked by row-level security once) for the panels that
+     -- show them.
+     versions AS (SELECT id, version, created_at, editor_id FROM advisory_version WHERE advisory_id = $1),
+     reviews AS (SELECT id, status, version_id, created_at, submitted_by, decided_at, decision_notes, reviewer
+                 FROM review_task WHERE advisory_id = $1),
+     runs AS (SELECT id, status, attempts, last_error, commit_sha, created_at, finished_at, version_id,
+                     enqueued_by
+              FROM publication_task WHERE advisory_id = $1)
 SELECT
   (SELECT coalesce(json_agg(v), '[]')
    FROM (SELECT v.version, v.created_at, u.display_name, u.email
-         FROM advisory_version v LEFT JOIN app_user u ON u.id = v.editor_id
-         WHERE v.advisory_id = $1 ORDER BY v.version DESC) v)
+         FROM versions v LEFT JOIN app_user u ON u.id = v.editor_id
+         ORDER BY v.version DESC) v)
     AS "versions!: Json<Vec<VersionRow>>",
   -- The workflow columns, the requesters and the last publication run.
   (SELECT to_json(w)
@@ -46,8 +55,7 @@ SELECT
                 ru.email AS reassignment_by_email,
                 sp.id AS suggested_id, sp.slug AS suggested_slug, sp.name AS suggested_name,
                 sp.security_team_id AS suggested_team,
-                (SELECT t.status FROM publication_task t WHERE t.advisory_id = a.id
-                 ORDER BY t.id DESC LIMIT 1) AS last_task_status
+                (SELECT t.status FROM runs t ORDER BY t.id DESC LIMIT 1) AS last_task_status
          FROM advisory a
          LEFT JOIN app_user wu ON wu.id = a.withdrawal_requested_by
          LEFT JOIN app_user ru ON ru.id = a.reassignment_requested_by
@@ -77,14 +85,14 @@ SELECT
                 d.status AS decided_status, d.decided_at, d.decision_notes,
                 ru.id AS reviewer_id, ru.display_name AS reviewer_name,
                 ru.email AS reviewer_email
-         FROM (SELECT $1::bigint AS advisory_id) a
-         LEFT JOIN review_task o ON o.advisory_id = a.advisory_id AND o.status = 'open'
-         LEFT JOIN advisory_version ov ON ov.id = o.version_id
+         FROM (SELECT 1) one
+         LEFT JOIN reviews o ON o.status = 'open'
+         LEFT JOIN versions ov ON ov.id = o.version_id
          LEFT JOIN app_user su ON su.id = o.submitted_by
          LEFT JOIN LATERAL (
              SELECT t.status, t.decided_at, t.decision_notes, t.reviewer
-             FROM review_task t
-             WHERE t.advisory_id = a.advisory_id AND t.status IN ('approved', 'changes_requested')
+             FROM reviews t
+             WHERE t.status IN ('approved', 'changes_requested')
              ORDER BY t.decided_at DESC, t.id DESC LIMIT 1
          ) d ON true
          LEFT JOIN app_user ru ON ru.id = d.reviewer) r)
@@ -116,10 +124,9 @@ SELECT
                 t.enqueued_by, u.display_name AS enqueuer_name, u.email AS enqueuer_email,
                 ARRAY(SELECT a.kind FROM publication_artifact a WHERE a.task_id = t.id
                       ORDER BY array_position(ARRAY['osv', 'csaf', 'cve'], a.kind)) AS kinds
-         FROM publication_task t
-         JOIN advisory_version v ON v.id = t.version_id
+         FROM runs t
+         JOIN versions v ON v.id = t.version_id
          LEFT JOIN app_user u ON u.id = t.enqueued_by
-         WHERE t.advisory_id = $1
          ORDER BY t.created_at DESC, t.id DESC
          LIMIT $8) t)
     AS "publication!: Json<Vec<PublicationRow>>",
