@@ -19,6 +19,11 @@
 --   * versions: v1 for every advisory (the §6.1 snapshot, as
 --     service::snapshot builds it), v2 for 30 % (the Workarounds section
 --     added), with `advisory.created` and `advisory.edited` ledger rows;
+--   * the review, CVE, publication and comment rows the advisory page
+--     shows: an approved review per published advisory and a review for each
+--     draft in review, a reservation per assigned CVE id, a publication run
+--     with its documents per published advisory (10 % after a failed
+--     attempt), 1–4 comments on 40 % of advisories (a quarter internal);
 --   * access grants (5 % of advisories to an outside reporter, 2 % to another
 --     project's team, and 10 grants to the benchmark member outside their
 --     project), visit markers (admin: 20 % of everything; member: half of
@@ -506,6 +511,71 @@ SELECT COALESCE(team_author, admin_author), 'advisory.edited', aid,
        modified_at
 FROM ba WHERE has_v2;
 
+-- ------------------------------------------ reviews, CVEs, runs, comments
+-- What the advisory page's other panels show: the approved review of every
+-- published advisory and a draft's open, returned or approved one (its
+-- review_status); the reservation of every assigned CVE id; one publication
+-- run per published advisory with its documents, after a failed attempt for
+-- one in ten; and comments on two advisories in five, a quarter of them
+-- internal.
+CREATE TEMP TABLE blv ON COMMIT DROP AS
+SELECT DISTINCT ON (advisory_id) advisory_id AS aid, id AS version_id
+FROM advisory_version ORDER BY advisory_id, version DESC;
+
+INSERT INTO review_task (advisory_id, version_id, status, submitted_by, reviewer, decision_notes, created_at,
+                         decided_at)
+SELECT aid, version_id,
+       CASE WHEN state = 'published' THEN 'approved' WHEN review_status = 'submitted' THEN 'open'
+            ELSE review_status END,
+       COALESCE(team_author, admin_author),
+       CASE WHEN state = 'published' OR review_status <> 'submitted' THEN admin_author END,
+       CASE WHEN review_status = 'changes_requested'
+            THEN 'Please name the first fixed release in the details and add the upstream fix as a reference.'
+            ELSE '' END,
+       COALESCE(published_at, modified_at) - interval '1 day',
+       CASE WHEN state = 'published' OR review_status <> 'submitted'
+            THEN COALESCE(published_at, modified_at) - interval '1 hour' END
+FROM ba JOIN blv USING (aid)
+WHERE state = 'published' OR (state = 'draft' AND review_status <> 'none');
+
+INSERT INTO cve_request_task (advisory_id, status, requested_by, assignee, cve_id, created_at, finished_at)
+SELECT aid, 'reserved', COALESCE(team_author, admin_author), admin_author, cve,
+       created_at + interval '1 day', created_at + interval '2 days'
+FROM ba WHERE cve <> '';
+
+INSERT INTO publication_task (advisory_id, version_id, status, attempts, last_error, started_at, finished_at,
+                              enqueued_by, commit_sha, created_at)
+SELECT aid, version_id, 'failed', 3,
+       'git push to the publication repository was rejected: the remote moved on (non-fast-forward)',
+       published_at - interval '2 hours', published_at - interval '1 hour', admin_author, '',
+       published_at - interval '2 hours'
+FROM ba JOIN blv USING (aid) WHERE state = 'published' AND pg_temp.h(i, 'failedrun') % 10 = 0
+UNION ALL
+SELECT aid, version_id, 'succeeded', 1, '', published_at, published_at + interval '40 seconds', admin_author,
+       md5(public_id) || left(md5(public_id || 'sha'), 8), published_at
+FROM ba JOIN blv USING (aid) WHERE state = 'published';
+
+INSERT INTO publication_artifact (task_id, kind, path, content, created_at)
+SELECT t.id, k.kind, k.kind || '/' || ba.public_id || '.json',
+       jsonb_build_object('id', ba.public_id, 'summary', ba.summary, 'modified', t.finished_at),
+       t.finished_at
+FROM publication_task t JOIN ba ON ba.aid = t.advisory_id
+CROSS JOIN (VALUES ('osv'), ('csaf'), ('cve')) AS k (kind)
+WHERE t.status = 'succeeded' AND (k.kind <> 'cve' OR ba.cve <> '');
+
+INSERT INTO advisory_comment (advisory_id, author_id, body, is_internal, created_at)
+SELECT aid,
+       CASE WHEN k % 2 = 0 THEN COALESCE(team_author, admin_author) ELSE admin_author END,
+       (ARRAY['Reproduced on the latest release; the fix in the linked commit closes it.',
+              'Can we hold the publication until the **downstream** distributions have the patch?',
+              'The CVSS vector looks right to me. `AC:L` holds: no special configuration is needed.',
+              'Added the affected range for the 4.x branch as well.',
+              'Reporter confirmed the fix works for them.'])[1 + pg_temp.h(i, 'comment' || k) % 5],
+       pg_temp.h(i, 'internal' || k) % 4 = 0,
+       created_at + (modified_at - created_at) * (k / 5.0)
+FROM ba CROSS JOIN generate_series(1, 4) AS k
+WHERE pg_temp.h(i, 'comments') % 5 < 2 AND k <= 1 + pg_temp.h(i, 'ncomments') % 4;
+
 -- ------------------------------------------------------- grants, visits
 
 INSERT INTO access_grant (advisory_id, principal_type, principal_id, permission, created_at, created_by)
@@ -562,6 +632,10 @@ SELECT json_build_object(
   'ledger_rows', (SELECT count(*) FROM audit_log_entry),
   'grants', (SELECT count(*) FROM access_grant),
   'visits', (SELECT count(*) FROM advisory_visit),
+  'reviews', (SELECT count(*) FROM review_task),
+  'cve_requests', (SELECT count(*) FROM cve_request_task),
+  'publication_runs', (SELECT count(*) FROM publication_task),
+  'comments', (SELECT count(*) FROM advisory_comment),
   'by_state', (SELECT json_object_agg(state, n) FROM (SELECT state, count(*) AS n FROM advisory GROUP BY state) s),
   'by_severity', (SELECT json_object_agg(severity_level, n) FROM (SELECT severity_level, count(*) AS n FROM advisory GROUP BY severity_level) s),
   'details_bytes_avg', (SELECT round(avg(octet_length(details))) FROM advisory),
