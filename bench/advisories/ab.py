@@ -13,7 +13,7 @@ round, on the same data and sessions, and reports per binary and page the
 median over the rounds of the request rate, p95, and the CPU time per
 request of the web process and of the database's backends (from /proc, so a
 slower moment of the machine shows as more CPU per request for every
-binary alike).
+binary alike), then each binary's per-round ratio to the first one.
 
 Pages: list, search, detail (as `run` measures them) or any path. The
 sessions are the run's (`cookies.txt`; a later `run` with SKIP_SEED=1
@@ -161,6 +161,23 @@ def main() -> None:
             total = statistics.median(m["web_ms"] + m["pg_ms"] for m in s)
             print(f"| {case} | {name} | {med['rps']:.0f} | {med['p95']:.1f} | {med['web_ms']:.3f} | "
                   f"{med['pg_ms']:.3f} | {total:.3f} |")
+    if len(bins) > 1:
+        # Each round's binaries ran minutes apart at most, so a round's ratio
+        # to the first binary cancels most of the machine's drift that the
+        # medians above still carry.
+        base = bins[0][0]
+        print(f"\nper-round ratios to {base} (median, and the rounds' range):\n")
+        print("| page | binary | req/s | CPU per request |")
+        print("|---|---|--:|--:|")
+        for case in cases:
+            for name, _ in bins[1:]:
+                pairs = list(zip(samples[(case, name)], samples[(case, base)]))
+                rps = [m["rps"] / b["rps"] for m, b in pairs if b["rps"]]
+                cpu = [(m["web_ms"] + m["pg_ms"]) / (b["web_ms"] + b["pg_ms"])
+                       for m, b in pairs if b["web_ms"] + b["pg_ms"]]
+                if rps and cpu:
+                    print(f"| {case} | {name} | {statistics.median(rps):.3f} ({min(rps):.2f}–{max(rps):.2f}) | "
+                          f"{statistics.median(cpu):.3f} ({min(cpu):.2f}–{max(cpu):.2f}) |")
     failed = sum(m["non200"] for s in samples.values() for m in s)
     if failed:
         # An expired session or a missing migration answers fast and wrong.
