@@ -2388,3 +2388,29 @@ async fn the_admin_picker_does_not_offer_unsorted() {
     .unwrap();
     assert_eq!(slug, "ecd.theia");
 }
+
+// 50-web-ui §6.3, INV-PROJECT-2: the owner's "Request reassignment" picker
+// offers every other project but `unsorted`; a collaborator gets no form.
+#[tokio::test]
+async fn the_reassignment_request_picker_offers_other_projects_to_owners_only() {
+    let w = Web::new().await;
+    unsorted(&w.site.db.pool).await;
+    let dave = world::sign_in(&w.site, "dave").await;
+    world::grant(&w.site.db.pool, &w.id, "dave@example.org", "collaborator").await;
+    let page = w.bob.get(&w.url("")).await;
+    let start = page
+        .body
+        .find("id=\"workflow-request-reassignment-form\"")
+        .expect("the owner's request form");
+    let form = &page.body[start..];
+    let form = &form[..form.find("</form>").expect("the form ends")];
+    assert!(form.contains("value=\"rt.jetty\""), "{form}");
+    assert!(
+        !form.contains("value=\"ecd.theia\""),
+        "not its own project: {form}"
+    );
+    assert!(!form.contains("value=\"unsorted\""), "{form}");
+    let theirs = dave.get(&w.url("")).await;
+    assert_eq!(theirs.status, 200);
+    assert!(!theirs.body.contains("workflow-request-reassignment-form"));
+}
