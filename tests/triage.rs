@@ -733,6 +733,12 @@ async fn the_triage_card_and_its_forms_over_http() {
     assert!(!theirs.body.contains("workflow-flag-form"));
     let admins = w.alice.get(&w.url("")).await;
     assert!(admins.body.contains("id=\"workflow-reassign-form\""));
+    let reassign = &admins.body[admins.body.find("id=\"workflow-reassign-form\"").unwrap()..];
+    let reassign = &reassign[..reassign.find("</form>").unwrap()];
+    assert!(
+        reassign.contains("value=\"rt.jetty\"") && !reassign.contains("value=\"ecd.theia\""),
+        "every project but the report's own: {reassign}"
+    );
     assert!(admins.body.contains("id=\"workflow-promote-form\""));
     assert!(
         !admins.body.contains("id=\"workflow-flag-form\""),
