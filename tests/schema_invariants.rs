@@ -128,11 +128,16 @@ impl World {
 /// What the outsider sees in `tx` through the application role, with no
 /// filter of the query's own; the role is reset afterwards.
 async fn as_outsider(tx: &mut sqlx::PgConnection, w: &World) -> Vec<String> {
-    sqlx::query("SET LOCAL ROLE ah_test_app")
-        .execute(&mut *tx)
+    set_principal(&mut *tx, user_principal(w.outsider))
         .await
         .unwrap();
-    set_principal(&mut *tx, user_principal(w.outsider))
+    seen_now(tx).await
+}
+
+/// What the principal already set in `tx` sees through the application role.
+async fn seen_now(tx: &mut sqlx::PgConnection) -> Vec<String> {
+    sqlx::query("SET LOCAL ROLE ah_test_app")
+        .execute(&mut *tx)
         .await
         .unwrap();
     let ids = sqlx::query_scalar("SELECT advisory_id FROM advisory ORDER BY advisory_id")
@@ -194,10 +199,50 @@ async fn row_level_security_shows_each_principal_only_what_it_may_see() {
     let _ = (w.theia, w.jetty);
 }
 
-// INV-CONF-2: the policy keeps the caller's grants and teams for the
-// transaction, but any change to them clears what it kept, so a grant, a lost
-// membership or a moved team counts from the transaction's next statement,
-// and a savepoint rolled back takes the change back for the policy too.
+// INV-CONF-2: the policies read only the reach `rls_set_principal` resolved
+// for the principal now set, so a principal set any other way, or one set
+// after another principal's reach was resolved, matches nothing.
+#[tokio::test]
+async fn a_reach_not_resolved_for_the_principal_now_set_matches_nothing() {
+    async fn ids(tx: &mut sqlx::PgConnection) -> Vec<String> {
+        sqlx::query_scalar("SELECT advisory_id FROM advisory ORDER BY advisory_id")
+            .fetch_all(tx)
+            .await
+            .unwrap()
+    }
+    async fn bare_principal(tx: &mut sqlx::PgConnection, id: i64) {
+        sqlx::query(
+            "SELECT set_config('advisoryhub.user_id', $1, true), set_config('advisoryhub.is_admin', 'off', true)",
+        )
+        .bind(id.to_string())
+        .execute(tx)
+        .await
+        .unwrap();
+    }
+    let w = World::new().await;
+    let mut tx = app_role_tx(&w.db.pool).await;
+    bare_principal(&mut tx, w.theia_member).await;
+    assert!(ids(&mut tx).await.is_empty(), "set without its reach");
+    set_principal(&mut tx, user_principal(w.theia_member))
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&mut tx).await,
+        ["ECL-2222-2222-2222", "ECL-3333-3333-3333"]
+    );
+    bare_principal(&mut tx, w.outsider).await;
+    assert!(ids(&mut tx).await.is_empty(), "another principal's reach");
+    set_principal(&mut tx, user_principal(w.outsider))
+        .await
+        .unwrap();
+    assert_eq!(ids(&mut tx).await, ["ECL-4444-4444-4444"]);
+}
+
+// INV-CONF-2: the policy reads the caller's grants and teams as resolved for
+// the transaction, and any change to them resolves them again, so a grant, a
+// lost membership or a moved team counts from the transaction's next
+// statement, and a savepoint rolled back takes the change back for the policy
+// too.
 #[tokio::test]
 async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
     async fn change<T>(tx: &mut sqlx::PgConnection, sql: &'static str, value: T)
@@ -217,7 +262,7 @@ async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
     )
     .await;
     assert_eq!(
-        as_outsider(&mut tx, &w).await,
+        seen_now(&mut tx).await,
         ["ECL-3333-3333-3333", "ECL-4444-4444-4444"]
     );
     change(
@@ -226,7 +271,7 @@ async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
         w.outsider,
     )
     .await;
-    assert_eq!(as_outsider(&mut tx, &w).await, ["ECL-3333-3333-3333"]);
+    assert_eq!(seen_now(&mut tx).await, ["ECL-3333-3333-3333"]);
     // A change undone by a savepoint's rollback is undone for the policy too.
     sqlx::query("SAVEPOINT moved")
         .execute(&mut *tx)
@@ -245,7 +290,7 @@ async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
     )
     .await;
     assert_eq!(
-        as_outsider(&mut tx, &w).await,
+        seen_now(&mut tx).await,
         [
             "ECL-2222-2222-2222",
             "ECL-3333-3333-3333",
@@ -256,7 +301,7 @@ async fn a_grant_or_a_team_change_counts_from_the_next_statement() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    assert_eq!(as_outsider(&mut tx, &w).await, ["ECL-3333-3333-3333"]);
+    assert_eq!(seen_now(&mut tx).await, ["ECL-3333-3333-3333"]);
     tx.rollback().await.unwrap();
 }
 

@@ -6,6 +6,10 @@ database a `run` kept (KEEP_DATABASE=1).
       --bin before=/path/to/advisoryhub --bin after=/other/advisoryhub \\
       --case admin:list --case member:detail --seconds 8 --rounds 4
 
+A binary whose migrations differ from the kept database's gets a copy of it
+migrated its own way (`--db NAME=DATABASE`, same server): the sessions and
+data are the same, so the pages are too.
+
 On a shared virtual machine two runs of the same binary differ by 20 % and
 more, and the machine drifts within minutes, so one `run` per binary cannot
 show a change of a few percent. This starts each binary in turn, round after
@@ -42,12 +46,12 @@ DB = "ahbench_advisories"
 SEARCH = "/advisories/?q=ReDoS&severity=high"
 
 
-def app_url(server_url: str) -> str:
+def app_url(server_url: str, db: str) -> str:
     u = urlsplit(server_url)
     host = u.netloc.rsplit("@", 1)[-1]
     role = os.environ.get("APP_ROLE", "ahbench_app")
     password = os.environ.get("APP_PASSWORD", "ahbench")
-    return urlunsplit((u.scheme, f"{role}:{password}@{host}", "/" + DB, u.query, ""))
+    return urlunsplit((u.scheme, f"{role}:{password}@{host}", "/" + db, u.query, ""))
 
 
 def start_web(binary: str, port: int, db_url: str) -> subprocess.Popen:
@@ -78,11 +82,11 @@ def wrk(port: int, cookie: str, path: str, paths: str, seconds: int) -> str:
     return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
 
 
-def measure(port: int, web_pid: int, cookie: str, path: str, paths: str, seconds: int) -> dict:
+def measure(port: int, web_pid: int, db: str, cookie: str, path: str, paths: str, seconds: int) -> dict:
     wrk(port, cookie, path, paths, 3)  # warm-up: prepared statements, pool
-    before = process_ticks(web_pid, DB)
+    before = process_ticks(web_pid, db)
     out = wrk(port, cookie, path, paths, seconds)
-    after = process_ticks(web_pid, DB)
+    after = process_ticks(web_pid, db)
     ticks = {"web": 0, "postgres": 0}
     for pid, (kind, t) in after.items():
         if kind in ticks:
@@ -102,6 +106,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True, type=Path)
     ap.add_argument("--bin", action="append", required=True, help="NAME=PATH, twice or more")
+    ap.add_argument("--db", action="append", default=[],
+                    help=f"NAME=DATABASE: the binary NAME serves that database instead of {DB}")
     ap.add_argument("--case", action="append", help="WHO:PAGE (default admin:list, member:detail)")
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=4)
@@ -110,6 +116,9 @@ def main() -> None:
     bins = [b.split("=", 1) for b in args.bin]
     if any(len(b) != 2 for b in bins):
         sys.exit("--bin takes NAME=PATH")
+    dbs = dict(d.split("=", 1) for d in args.db if "=" in d)
+    if len(dbs) != len(args.db) or not set(dbs) <= {name for name, _ in bins}:
+        sys.exit("--db takes NAME=DATABASE, NAME one of the --bin names")
     cases = args.case or ["admin:list", "member:detail"]
     cookie_file = args.results / "cookies.txt"
     if not cookie_file.is_file():
@@ -134,7 +143,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
     for rnd in range(1, args.rounds + 1):
         for name, binary in bins:
-            web = start_web(binary, port, app_url(server))
+            db = dbs.get(name, DB)
+            web = start_web(binary, port, app_url(server, db))
             try:
                 for case in cases:
                     who, page = case.split(":", 1)
@@ -143,7 +153,7 @@ def main() -> None:
                     if page == "detail":
                         paths = str(args.results / f"paths-{who}.txt")
                         path = Path(paths).read_text().split("\n", 1)[0]
-                    m = measure(port, web.pid, cookies[who].strip(), path, paths, args.seconds)
+                    m = measure(port, web.pid, db, cookies[who].strip(), path, paths, args.seconds)
                     samples.setdefault((case, name), []).append(m)
                     print(f"round {rnd} {name:>10} {case:<16} {m['rps']:7.0f} req/s  p95 {m['p95']:6.1f} ms  "
                           f"CPU/request web {m['web_ms']:.3f} PG {m['pg_ms']:.3f} ms  non-200 {m['non200']}",

@@ -225,8 +225,7 @@ ORDER BY e.created_at DESC, e.id DESC LIMIT 200"""
                 print(f"SET LOCAL plan_cache_mode = {mode};")
             if jit:
                 print(f"SET LOCAL jit = {jit};")
-            print(f"SELECT set_config('advisoryhub.user_id', :{who}_id::text, true), "
-                  f"set_config('advisoryhub.is_admin', '{rls_admin}', true) \\g /dev/null")
+            print(f"SELECT rls_set_principal(:{who}_id::text, '{rls_admin}') \\g /dev/null")
             print(f"PREPARE counts({counts_types}) AS\n{counts_sql};")
             print(f"PREPARE page({page_types}) AS\n{page_sql};")
             print(f"PREPARE load(text, int8, int8[]) AS\n{load_sql};")

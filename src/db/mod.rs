@@ -120,7 +120,9 @@ pub enum Plans {
 
 /// Begins a transaction whose first statement sets the row-level-security
 /// principal, transaction-locally, so it can never leak to the next user of
-/// the pooled connection (consistency ruling 2).
+/// the pooled connection (consistency ruling 2). `rls_set_principal` also
+/// resolves the principal's reach, which the policies read and which nothing
+/// else sets: a principal set any other way sees nothing.
 ///
 /// `BEGIN` and the setting go in one round trip: every request's
 /// transaction starts this way.
@@ -144,14 +146,14 @@ pub async fn begin_planned(
     // Every value is made here (an integer, `on` or `off`, a constant),
     // never taken from input, so formatting them into the statement is safe.
     pool.begin_with(sqlx::AssertSqlSafe(format!(
-        "BEGIN; SELECT set_config('advisoryhub.user_id', '{user}', true), \
-         set_config('advisoryhub.is_admin', '{admin}', true){plans}"
+        "BEGIN; SELECT rls_set_principal('{user}', '{admin}'){plans}"
     )))
     .await
 }
 
 impl Principal {
-    /// The values of `advisoryhub.user_id` and `advisoryhub.is_admin`.
+    /// The arguments of `rls_set_principal`: `advisoryhub.user_id` and
+    /// `advisoryhub.is_admin`.
     fn settings(self) -> (String, &'static str) {
         match self {
             Principal::Anonymous => (String::new(), "off"),
@@ -169,13 +171,9 @@ pub async fn set_principal(
     principal: Principal,
 ) -> Result<(), sqlx::Error> {
     let (user, admin) = principal.settings();
-    sqlx::query!(
-        "SELECT set_config('advisoryhub.user_id', $1, true) AS u, set_config('advisoryhub.is_admin', $2, true) AS a",
-        user,
-        admin
-    )
-    .fetch_one(conn)
-    .await?;
+    sqlx::query!("SELECT FROM rls_set_principal($1, $2)", user, admin)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
